@@ -1,0 +1,1 @@
+"""The diffx command-line application (typer) and all terminal rendering (rich)."""

@@ -1,0 +1,70 @@
+"""The one output layer: data to stdout (human or JSON), messages to stderr.
+
+Consoles are made per call, not at import, so they write to whatever
+`sys.stdout` is at the time (a terminal, a pipe, or a test runner's buffer).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from diffx.errors import DiffxError, InputError
+
+EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
+    return Console(file=sys.stderr if stderr else sys.stdout, width=width, highlight=False,
+                   soft_wrap=False, emoji=False)
+
+
+def emit_json(data: dict) -> None:
+    """Exactly one strict JSON document on stdout, nothing else."""
+    sys.stdout.write(json.dumps(data, allow_nan=False) + "\n")
+
+
+def read_expression(expr: str) -> str:
+    """EXPR as typed, or `-` for standard input, or `@FILE` for a file's text."""
+    if expr == "-":
+        return sys.stdin.read()
+    if expr.startswith("@"):
+        path = Path(expr[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+    return expr
+
+
+def error_lines(exc: DiffxError) -> list[str]:
+    """One line saying what is wrong, then the source line and a caret when there is a place."""
+    lines = [f"error: {exc.message}"]
+    if exc.source is None or exc.span is None:
+        return lines
+    start, end = exc.span
+    src = exc.source
+    line_start = src.rfind("\n", 0, start) + 1
+    line_end = src.find("\n", start)
+    line_end = len(src) if line_end == -1 else line_end
+    text = src[line_start:line_end]
+    col = start - line_start
+    if len(text) > 100:                  # show a window around the place, not a whole long line
+        lo = max(0, col - 40)
+        text, col = ("…" if lo else "") + text[lo:lo + 80] + "…", col - lo + (1 if lo else 0)
+    prefix = f"  line {src.count(chr(10), 0, start) + 1}: " if "\n" in src.strip() else "  "
+    width = max(1, min(end, line_end) - start)
+    lines.append(prefix + text)
+    lines.append(" " * (len(prefix) + col) + "^" * min(width, max(1, len(text) - col)))
+    return lines
+
+
+def report_error(exc: DiffxError) -> None:
+    sys.stderr.write("\n".join(error_lines(exc)) + "\n")
+
+
+def note(message: str) -> None:
+    sys.stderr.write(message + "\n")

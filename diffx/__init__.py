@@ -1,0 +1,20 @@
+"""diffx: differentiate one expression three ways and see inside.
+
+    >>> import diffx
+    >>> diffx.grad("2*x.x", x=[0, 1, 2, 3])["x"]
+    array([ 0.,  4.,  8., 12.])
+"""
+from .api import compare, evaluate, grad, inspect_graph, parse, problem
+from .errors import (DiffxError, InputError, LimitError, NotScalarError, ParseError, RuleError, ShapeError,
+                     UnknownNameError)
+from .graph import Graph, Node
+from .limits import Limits
+from .ops import OPS
+from .results import GradResult, MethodResult
+
+__all__ = [
+    "compare", "evaluate", "grad", "inspect_graph", "parse", "problem",
+    "DiffxError", "InputError", "LimitError", "NotScalarError", "ParseError", "RuleError", "ShapeError",
+    "UnknownNameError", "Graph", "Node", "Limits", "OPS", "GradResult", "MethodResult",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,147 @@
+"""The three sweeps over a graph: values forward, tangents forward, adjoints back.
+
+Every sweep is a loop over the node list (already topologically ordered), and
+every op is applied through the op table, so a sweep knows nothing about any
+particular op. Rules run on whatever the values are: numpy arrays for plain
+numbers, traced values when a derivative must itself be differentiable.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import InputError, ShapeError
+from .graph import Graph, Node
+from .ops import OPS, P
+
+
+def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None = None,
+             upto: int | None = None) -> list:
+    """Forward pass: the value of every node, given a value for every variable.
+
+    `overrides` pins nodes to given values (how the numeric method keeps a
+    detached sub-expression frozen at the point while it perturbs inputs).
+    """
+    nodes = graph.nodes if upto is None else graph.nodes[:upto + 1]
+    values: list = [None] * len(nodes)
+    overrides = overrides or {}
+    with np.errstate(all="ignore"):
+        for node in nodes:
+            if node.id in overrides:
+                values[node.id] = overrides[node.id]
+            elif node.op == "var":
+                try:
+                    values[node.id] = env[node.label]
+                except KeyError:
+                    raise InputError(f"no value for variable {node.label!r}") from None
+            else:
+                args = [values[i] for i in node.inputs]
+                try:
+                    values[node.id] = OPS[node.op].forward(*args, **node.params)
+                except (ValueError, IndexError, TypeError) as exc:
+                    raise _shape_error(graph, node, args, exc) from None
+    return values
+
+
+def evaluate_constant(graph: Graph, node_id: int):
+    """The value of a node that depends on no variable (for constant arguments)."""
+    needed = [False] * (node_id + 1)
+    needed[node_id] = True
+    for node in reversed(graph.nodes[:node_id + 1]):
+        if needed[node.id]:
+            for i in node.inputs:
+                needed[i] = True
+    values: dict[int, Any] = {}
+    with np.errstate(all="ignore"):
+        for node in graph.nodes[:node_id + 1]:
+            if not needed[node.id]:
+                continue
+            if node.op == "var":
+                raise InputError(f"{node.label!r} is a variable, but a constant is needed here",
+                                 source=graph.source, span=node.span)
+            args = [values[i] for i in node.inputs]
+            try:
+                values[node.id] = OPS[node.op].forward(*args, **node.params)
+            except (ValueError, IndexError, TypeError) as exc:
+                raise _shape_error(graph, node, args, exc) from None
+    return values[node_id]
+
+
+def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = None) -> list:
+    """Reverse sweep: the adjoint d(seed . output)/d(node) of every node.
+
+    With `wrt`, only nodes that lie between those nodes and the output are
+    visited (what a gradient needs); without it, every node that reaches the
+    output gets its adjoint (what the graph view shows). Nodes reached only
+    through `detach`, or not at all, keep `None`.
+    """
+    n = len(graph.nodes)
+    needs = graph.depends_on(wrt) if wrt is not None else [True] * n
+    adj: list = [None] * n
+    adj[graph.output] = seed
+    with np.errstate(all="ignore"):
+        _reverse_sweep(graph, values, adj, needs)
+    return adj
+
+
+def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list) -> None:
+    for node in reversed(graph.nodes[:graph.output + 1]):
+        g = adj[node.id]
+        if g is None or not node.inputs:
+            continue
+        op = OPS[node.op]
+        args = [values[i] for i in node.inputs]
+        y = values[node.id]
+        for k, j in enumerate(node.inputs):
+            rule = op.vjp_rule(k)
+            if rule is None or not needs[j]:
+                continue
+            c = rule(g, y, *args, argnum=k, **node.params) if op.variadic else rule(g, y, *args, **node.params)
+            if np.shape(c) != np.shape(args[k]):
+                c = P.sum_to(c, shape=np.shape(args[k]))
+            adj[j] = c if adj[j] is None else adj[j] + c
+
+
+def forward_tangents(graph: Graph, values: Sequence, seeds: dict[int, Any]) -> list:
+    """Forward-mode sweep: the tangent of every node, given tangents of some nodes.
+
+    A node whose inputs all have no tangent has none (`None`), so one pass
+    costs only the nodes that depend on the seeded inputs.
+    """
+    tangents: list = [None] * len(graph.nodes)
+    with np.errstate(all="ignore"):
+        _tangent_sweep(graph, values, seeds, tangents)
+    return tangents
+
+
+def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangents: list) -> None:
+    for node in graph.nodes:
+        if node.id in seeds:
+            tangents[node.id] = seeds[node.id]
+            continue
+        if not node.inputs:
+            continue
+        op = OPS[node.op]
+        total = None
+        args = [values[i] for i in node.inputs]
+        y = values[node.id]
+        for k, j in enumerate(node.inputs):
+            t = tangents[j]
+            rule = op.jvp_rule(k)
+            if t is None or rule is None:
+                continue
+            c = rule(t, y, *args, argnum=k, **node.params) if op.variadic else rule(t, y, *args, **node.params)
+            if np.shape(c) != np.shape(y):
+                c = P.broadcast_to(c, shape=np.shape(y))
+            total = c if total is None else total + c
+        tangents[node.id] = total
+
+
+def _shape_error(graph: Graph, node: Node, args: list, exc: Exception) -> ShapeError:
+    op = OPS[node.op]
+    shapes = " and ".join(str(tuple(np.shape(a))) for a in args)
+    what = f"'{op.infix}'" if op.infix else op.display
+    detail = str(exc).split("\n")[0]
+    message = f"cannot apply {what} to shapes {shapes}: {detail}" if args else f"{what}: {detail}"
+    return ShapeError(message, source=graph.source, span=node.span)

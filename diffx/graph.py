@@ -1,0 +1,143 @@
+"""The computation graph every front end builds and every method reads.
+
+Nodes are appended in creation order, and a node's inputs always exist
+before it, so the list order is already a topological order: every walk is a
+plain loop forwards or backwards, with no recursion and no sorting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import LimitError
+from .limits import DEFAULT_LIMITS, Limits
+from .ops import OPS
+
+
+@dataclass(slots=True)
+class Node:
+    """One operation: `op` applied to `inputs` (node ids, in order, repeats allowed)."""
+
+    id: int
+    op: str
+    inputs: tuple[int, ...]
+    params: dict
+    label: str | None
+    span: tuple[int, int]
+
+    @property
+    def name(self) -> str:
+        return f"v{self.id}"
+
+
+@dataclass
+class Graph:
+    """A DAG of nodes plus its output, its free variables and the source text."""
+
+    source: str = ""
+    nodes: list[Node] = field(default_factory=list)
+    variables: dict[str, int] = field(default_factory=dict)  # name -> node id, in order of appearance
+    output: int | None = None
+    limits: Limits = DEFAULT_LIMITS
+
+    def add(self, op: str, inputs: tuple[int, ...] = (), params: dict | None = None,
+            label: str | None = None, span: tuple[int, int] = (0, 0)) -> int:
+        """Append a node and return its id."""
+        if op not in OPS:
+            raise KeyError(f"no op named {op!r} in the op table")
+        if len(self.nodes) >= self.limits.max_nodes:
+            raise LimitError(f"the graph has reached {self.limits.max_nodes:,} nodes, the limit "
+                             "(raise it with Limits(max_nodes=...))", source=self.source, span=span)
+        node = Node(len(self.nodes), op, tuple(inputs), params or {}, label, span)
+        self.nodes.append(node)
+        return node.id
+
+    def var(self, name: str, span: tuple[int, int] = (0, 0)) -> int:
+        """The node of variable `name`, created on first use."""
+        if name not in self.variables:
+            self.variables[name] = self.add("var", label=name, span=span)
+        return self.variables[name]
+
+    def const(self, value, span: tuple[int, int] = (0, 0), label: str | None = None) -> int:
+        return self.add("const", params={"value": np.asarray(value, dtype=np.float64)}, label=label, span=span)
+
+    def text(self, node: Node) -> str:
+        """The source text a node was built from ('' when it has none)."""
+        return self.source[node.span[0]:node.span[1]]
+
+    def consumers(self) -> list[list[int]]:
+        """For each node, the nodes that use it (once per use)."""
+        out: list[list[int]] = [[] for _ in self.nodes]
+        for node in self.nodes:
+            for i in node.inputs:
+                out[i].append(node.id)
+        return out
+
+    def reaches_output(self) -> list[bool]:
+        """Which nodes have a path to the output."""
+        seen = [False] * len(self.nodes)
+        if self.output is None:
+            return seen
+        seen[self.output] = True
+        for node in reversed(self.nodes):
+            if seen[node.id]:
+                for i in node.inputs:
+                    seen[i] = True
+        return seen
+
+    def depends_on(self, ids) -> list[bool]:
+        """Which nodes depend (through gradient-carrying edges) on any node in `ids`."""
+        dep = [False] * len(self.nodes)
+        for i in ids:
+            dep[i] = True
+        for node in self.nodes:
+            if not dep[node.id] and node.inputs:
+                op = OPS[node.op]
+                dep[node.id] = any(dep[j] and op.vjp_rule(k) is not None for k, j in enumerate(node.inputs))
+        return dep
+
+    def describe(self, node: Node) -> str:
+        """One line of the flat listing: `v2 = dot(v0, v0)`."""
+        op = OPS[node.op]
+        args = [self.ref(i) for i in node.inputs]
+        if node.op == "var":
+            rhs = "input"
+        elif node.op == "const":
+            rhs = _short(node.params["value"])
+        elif op.infix and len(args) == 2:
+            rhs = f"{args[0]} {op.infix} {args[1]}"
+        elif op.infix and len(args) == 1:
+            rhs = f"{op.infix}{args[0]}"
+        else:
+            extra = [f"{k}={_short(v)}" for k, v in node.params.items()]
+            rhs = f"{op.display}({', '.join(args + extra)})"
+        return f"{self.ref(node.id)} = {rhs}"
+
+    def ref(self, i: int) -> str:
+        node = self.nodes[i]
+        return f"{node.name}:{node.label}" if node.label else node.name
+
+    def __str__(self) -> str:
+        lines = [self.describe(n) for n in self.nodes]
+        if self.output is not None:
+            lines.append(f"output {self.ref(self.output)}")
+        return "\n".join(lines)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def _short(v) -> str:
+    if isinstance(v, np.ndarray):
+        return np.array2string(v, threshold=6, precision=6, separator=", ") if v.ndim else f"{float(v):g}"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(_key_text(k) for k in v) + ")" if v else "()"
+    return str(v)
+
+
+def _key_text(k) -> str:
+    if isinstance(k, slice):
+        return f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}" + (
+            "" if k.step is None else f":{k.step}")
+    return str(k)

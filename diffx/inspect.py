@@ -1,0 +1,65 @@
+"""The graph view as data: every node with its value and its adjoint.
+
+Front ends render this (a table, a tree, DOT, JSON); none of them walks the
+graph or computes anything on its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import backward
+from .graph import Graph
+from .ops import OPS
+from .results import SCHEMA_VERSION, jsonable
+
+
+@dataclass
+class NodeInfo:
+    id: str
+    op: str
+    label: str | None
+    inputs: list[str]
+    shape: tuple[int, ...]
+    value: np.ndarray
+    adjoint: np.ndarray | None
+    status: str        # "live", "unused" (no path to the output) or "detached" (only through detach)
+    text: str          # the source text the node came from
+    describe: str      # one line: "v2 = v1:x . v1:x"
+
+
+@dataclass
+class GraphReport:
+    expr: str
+    output: str
+    nodes: list[NodeInfo]
+    seed_note: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "expr": self.expr,
+            "output": self.output,
+            "nodes": [{"id": n.id, "op": n.op, "label": n.label, "inputs": n.inputs, "shape": list(n.shape),
+                       "value": jsonable(n.value), "adjoint": None if n.adjoint is None else jsonable(n.adjoint)}
+                      for n in self.nodes],
+        }
+
+
+def report(graph: Graph, values: list) -> GraphReport:
+    """Values and adjoints of every node (a non-scalar output is seeded with ones)."""
+    out = values[graph.output]
+    adj = backward(graph, values, np.ones(np.shape(out)))
+    reaches = graph.reaches_output()
+    nodes = []
+    for node in graph.nodes:
+        status = "live" if adj[node.id] is not None else ("detached" if reaches[node.id] else "unused")
+        nodes.append(NodeInfo(
+            id=node.name, op=OPS[node.op].name, label=node.label,
+            inputs=[graph.nodes[i].name for i in node.inputs], shape=tuple(np.shape(values[node.id])),
+            value=np.asarray(values[node.id], dtype=np.float64),
+            adjoint=None if adj[node.id] is None else np.asarray(adj[node.id], dtype=np.float64),
+            status=status, text=graph.text(node), describe=graph.describe(node)))
+    note = None if np.shape(out) == () else f"the output has shape {np.shape(out)}; adjoints are of sum(output)"
+    return GraphReport(graph.source, graph.nodes[graph.output].name, nodes, note)

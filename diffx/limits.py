@@ -1,0 +1,22 @@
+"""Resource limits: every input is answered or refused in bounded time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one request may ask for.
+
+    Each limit is named in the message that refuses it, so a user knows what
+    to raise: `diffx.parse(text, limits=Limits(max_chars=10**6))`.
+    """
+
+    max_chars: int = 100_000          # characters of expression text
+    max_depth: int = 100              # nesting of brackets, calls, unary and power chains
+    max_nodes: int = 1_000_000        # nodes in one graph
+    max_elements: int = 10_000_000    # elements of one array built from a value expression
+    max_symbolic_components: int = 400  # scalar inputs the symbolic method will take
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,115 @@
+"""The differentiation methods, each a function from a `Problem` to a `MethodResult`.
+
+A `Problem` is one graph at one point with the variables to differentiate,
+evaluated once; every method reads the same graph and the same forward values.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from . import numeric, symbolic
+from .engine import backward, evaluate, forward_tangents
+from .errors import DiffxError, NotScalarError
+from .graph import Graph
+from .limits import Limits
+from .results import MethodResult
+
+
+@dataclass
+class Problem:
+    graph: Graph
+    point: dict[str, np.ndarray]
+    wrt: list[str]
+    values: list
+    limits: Limits
+
+    @property
+    def output(self):
+        return self.values[self.graph.output]
+
+    @classmethod
+    def build(cls, graph: Graph, point: dict[str, np.ndarray], wrt: list[str], limits: Limits) -> "Problem":
+        return cls(graph, point, wrt, evaluate(graph, point), limits)
+
+    def require_scalar(self) -> None:
+        shape = np.shape(self.output)
+        if shape != ():
+            raise NotScalarError(f"the output has shape {tuple(shape)}, but a gradient needs a scalar "
+                                 "output: wrap it in sum(...) or mean(...)",
+                                 source=self.graph.source, span=self.graph.nodes[self.graph.output].span)
+
+    def zeros(self, name: str) -> np.ndarray:
+        return np.zeros(np.shape(self.point[name]))
+
+
+def reverse_gradient(p: Problem) -> dict[str, np.ndarray]:
+    """One reverse sweep from the output: the adjoint of every variable."""
+    ids = [p.graph.variables[name] for name in p.wrt]
+    adj = backward(p.graph, p.values, np.ones(np.shape(p.output)), wrt=ids)
+    return {name: p.zeros(name) if adj[i] is None else np.array(adj[i], dtype=np.float64)
+            for name, i in zip(p.wrt, ids)}
+
+
+def forward_gradient(p: Problem) -> tuple[dict[str, np.ndarray], int]:
+    """One forward (tangent) sweep per scalar input: n passes for n inputs."""
+    grads, passes = {}, 0
+    for name in p.wrt:
+        node = p.graph.variables[name]
+        g = p.zeros(name)
+        for idx in np.ndindex(*g.shape):
+            e = p.zeros(name)
+            e[idx] = 1.0
+            t = forward_tangents(p.graph, p.values, {node: e})[p.graph.output]
+            g[idx] = 0.0 if t is None else float(np.asarray(t))
+            passes += 1
+        grads[name] = g
+    return grads, passes
+
+
+def _reverse(p: Problem) -> MethodResult:
+    return MethodResult("reverse", reverse_gradient(p), evaluations=1)
+
+
+def _forward(p: Problem) -> MethodResult:
+    grads, passes = forward_gradient(p)
+    return MethodResult("forward", grads, evaluations=passes)
+
+
+def _symbolic(p: Problem) -> MethodResult:
+    formulas, grads = symbolic.gradient(p.graph, p.values, p.point, p.wrt, p.limits)
+    return MethodResult("symbolic", grads, formula=formulas)
+
+
+def _numeric(p: Problem) -> MethodResult:
+    r = numeric.central_gradient(p.graph, p.values, p.point, p.wrt)
+    return MethodResult("numeric", r.gradient, evaluations=r.evaluations, step=r.step, method=r.method)
+
+
+METHODS: dict[str, Callable[[Problem], MethodResult]] = {
+    "reverse": _reverse,
+    "forward": _forward,
+    "symbolic": _symbolic,
+    "numeric": _numeric,
+}
+DEFAULT_METHODS = ("reverse", "symbolic", "numeric")
+
+
+def run(name: str, p: Problem) -> MethodResult:
+    """Run one method, timing it; a method that cannot run says why instead of failing."""
+    start = time.perf_counter()
+    try:
+        result = METHODS[name](p)
+    except DiffxError as exc:
+        if name == "reverse":
+            raise
+        result = MethodResult(name, skipped=exc.message)
+    except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+        if name in ("reverse", "forward"):
+            raise
+        result = MethodResult(name, skipped=f"{name} failed: {type(exc).__name__}: {exc}")
+    result.seconds = time.perf_counter() - start
+    return result

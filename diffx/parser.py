@@ -1,0 +1,465 @@
+"""The expression language: a tokenizer and a precedence-climbing parser.
+
+The parser builds a `Graph` directly. It never hands user text to Python or
+SymPy (`eval`, `sympify`, ...): every node comes from a token it read, and
+every node keeps the source span it came from.
+
+Precedence, loosest first: comparisons; `+ -`; `* / @`; `.` (dot);
+unary `- +`; `^ **` (right-associative); postfix calls, `x.T`, `x[i]`.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import NamedTuple
+
+import numpy as np
+
+from .engine import evaluate_constant
+from .errors import DiffxError, LimitError, ParseError, UnknownNameError
+from .functions import CONSTANTS, FUNCTIONS, GENERATORS, known_names
+from .graph import Graph
+from .limits import DEFAULT_LIMITS, Limits
+from .ops import OPS
+
+_TOKEN = re.compile(r"""
+    (?P<space>[ \t\r\f]+|\#[^\n]*)
+  | (?P<newline>\n)
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<op>\*\*|<=|>=|==|!=|[-+*/@^.<>=(),;\[\]:])
+""", re.VERBOSE | re.ASCII)
+
+BINARY = {
+    "==": (1, "eq"), "!=": (1, "ne"), "<": (1, "lt"), "<=": (1, "le"), ">": (1, "gt"), ">=": (1, "ge"),
+    "+": (2, "add"), "-": (2, "sub"),
+    "*": (3, "mul"), "/": (3, "div"), "@": (3, "matmul"),
+    ".": (4, "dot"),
+}
+_OPEN = {"(": ")", "[": "]"}
+
+
+class Token(NamedTuple):
+    kind: str   # number, name, op, sep, end
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(source: str) -> list[Token]:
+    """Split text into tokens; newlines inside brackets are plain space."""
+    tokens: list[Token] = []
+    depth, pos, n = 0, 0, len(source)
+    while pos < n:
+        m = _TOKEN.match(source, pos)
+        if m is None:
+            why = " (the language has no strings)" if source[pos] in "'\"" else ""
+            raise ParseError(f"unexpected character {source[pos]!r}{why}", source=source, span=(pos, pos + 1))
+        kind, text, end = m.lastgroup, m.group(), m.end()
+        if kind == "number" and end < n and (source[end].isalpha() or source[end] == "_"):
+            if text.endswith("."):          # `2.x` is 2 . x, the dot product
+                text, end = text[:-1], end - 1
+            else:
+                name = re.match(r"[A-Za-z_0-9]*", source[end:]).group()
+                raise ParseError(f"a number cannot be followed directly by a name: write {text}*{name}",
+                                 source=source, span=(pos, end + len(name)))
+        if kind == "op" and text in "([":
+            depth += 1
+        elif kind == "op" and text in ")]":
+            depth = max(depth - 1, 0)
+        if kind == "newline" and depth == 0 or kind == "op" and text == ";":
+            tokens.append(Token("sep", text, pos, end))
+        elif kind in ("number", "name", "op"):
+            tokens.append(Token(kind, text, pos, end))
+        pos = end
+    tokens.append(Token("end", "", n, n))
+    return tokens
+
+
+def _describe(tok: Token) -> str:
+    if tok.kind == "end":
+        return "end of input"
+    if tok.kind == "sep":
+        return "end of line" if tok.text == "\n" else "';'"
+    return f"{tok.text!r}"
+
+
+Span = tuple[int, int]
+
+
+class _Parser:
+    def __init__(self, source: str, limits: Limits, rng: np.random.Generator, constant: bool):
+        self.source = source
+        self.limits = limits
+        self.rng = rng
+        self.constant = constant          # a value for --at: no free variables allowed
+        self.tokens = tokenize(source)
+        self.i = 0
+        self.depth = 0
+        self.graph = Graph(source=source, limits=limits)
+        self.env: dict[str, int] = {}     # bound names -> node ids
+
+    # -------------------------------------------------------------- token helpers
+    def peek(self, k: int = 0) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def take(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def at(self, text: str) -> bool:
+        tok = self.tokens[self.i]
+        return tok.kind == "op" and tok.text == text
+
+    def error(self, message: str, span: Span) -> ParseError:
+        return ParseError(message, source=self.source, span=span)
+
+    def expect(self, text: str, opener: Token | None = None) -> Token:
+        if self.at(text):
+            return self.take()
+        tok = self.peek()
+        where = f" to close {opener.text!r} at column {opener.start + 1}" if opener else ""
+        raise self.error(f"expected {text!r}{where}, found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
+
+    def enter(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise LimitError(f"nesting deeper than {self.limits.max_depth} levels, the limit "
+                             "(raise it with Limits(max_depth=...))", source=self.source, span=(tok.start, tok.end))
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def add(self, op: str, inputs: tuple[int, ...], span: Span, params: dict | None = None) -> int:
+        return self.graph.add(op, inputs, params, span=span)
+
+    # -------------------------------------------------------------- program
+    def program(self) -> Graph:
+        if len(self.source) > self.limits.max_chars:
+            raise LimitError(f"the input is {len(self.source):,} characters; the limit is "
+                             f"{self.limits.max_chars:,} (raise it with Limits(max_chars=...))")
+        self.tokens = tokenize(self.source)
+        output: tuple[int, Span] | None = None
+        last_bound: str | None = None
+        while True:
+            while self.peek().kind == "sep":
+                self.take()
+            tok = self.peek()
+            if tok.kind == "end":
+                break
+            if output is not None:
+                raise self.error("only the last statement can be a bare expression; "
+                                 "name the earlier one with name = ...", (tok.start, tok.end))
+            if tok.kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "=":
+                last_bound = self.assignment()
+            else:
+                output = self.expr()
+            if self.peek().kind not in ("sep", "end"):
+                bad = self.peek()
+                raise self.error(f"unexpected {_describe(bad)}", (bad.start, bad.end))
+        if output is None:
+            if last_bound is None:
+                raise self.error("empty expression", (0, 0))
+            raise self.error(f"the program ends with an assignment; end it with the output expression, "
+                             f"e.g. {last_bound}", (len(self.source), len(self.source)))
+        self.graph.output = output[0]
+        return self.graph
+
+    def assignment(self) -> str:
+        name = self.take()
+        equals = self.take()
+        if name.text in FUNCTIONS or name.text in GENERATORS or name.text in CONSTANTS:
+            kind = "constant" if name.text in CONSTANTS else "function"
+            raise self.error(f"cannot bind {name.text!r}: it is a {kind} name", (name.start, name.end))
+        node, _ = self.operand(equals, self.expr)
+        if self.graph.nodes[node].label is None:
+            self.graph.nodes[node].label = name.text
+        self.env[name.text] = node
+        return name.text
+
+    # -------------------------------------------------------------- expressions
+    def expr(self, min_prec: int = 1) -> tuple[int, Span]:
+        left, span = self.unary()
+        while True:
+            tok = self.peek()
+            if tok.kind != "op" or tok.text not in BINARY:
+                return left, span
+            prec, op = BINARY[tok.text]
+            if prec < min_prec:
+                return left, span
+            self.take()
+            right, rspan = self.operand(tok, lambda: self.expr(prec + 1))
+            span = (span[0], rspan[1])
+            left = self.add(op, (left, right), span)
+
+    def operand(self, after: Token, parse):
+        """Parse what must follow `after`, with a message naming `after` if nothing does."""
+        tok = self.peek()
+        if tok.kind in ("end", "sep") or (tok.kind == "op" and tok.text in ")],=" or
+                                         tok.kind == "op" and tok.text in BINARY and tok.text not in "-+"):
+            raise self.error(f"expected an expression after {after.text!r}, found {_describe(tok)}",
+                             (tok.start, max(tok.end, tok.start + 1)))
+        return parse()
+
+    def unary(self) -> tuple[int, Span]:
+        tok = self.peek()
+        if tok.kind == "op" and tok.text in "-+":
+            self.take()
+            self.enter(tok)
+            node, span = self.operand(tok, self.unary)
+            self.leave()
+            span = (tok.start, span[1])
+            if tok.text == "+":
+                return node, span
+            fresh = self.graph.nodes[node]
+            if fresh.op == "const" and fresh.label is None and node == len(self.graph.nodes) - 1:
+                fresh.params["value"] = -fresh.params["value"]
+                fresh.span = span
+                return node, span
+            return self.add("neg", (node,), span), span
+        return self.power()
+
+    def power(self) -> tuple[int, Span]:
+        base, span = self.postfix()
+        tok = self.peek()
+        if tok.kind == "op" and tok.text in ("^", "**"):
+            self.take()
+            self.enter(tok)
+            exponent, espan = self.operand(tok, self.unary)
+            self.leave()
+            span = (span[0], espan[1])
+            return self.add("pow", (base, exponent), span), span
+        return base, span
+
+    def postfix(self) -> tuple[int, Span]:
+        node, span = self.primary()
+        while True:
+            tok = self.peek()
+            if tok.kind == "op" and tok.text == "[":
+                node, span = self.index(node, span)
+            elif tok.kind == "op" and tok.text == "." and self.peek(1).kind == "name" and self.peek(1).text == "T":
+                self.take()
+                end = self.take().end
+                span = (span[0], end)
+                node = self.add("transpose", (node,), span)
+            else:
+                return node, span
+
+    def primary(self) -> tuple[int, Span]:
+        tok = self.peek()
+        if tok.kind == "number":
+            self.take()
+            return self.graph.const(float(tok.text), span=(tok.start, tok.end)), (tok.start, tok.end)
+        if tok.kind == "name":
+            return self.name()
+        if tok.kind == "op" and tok.text == "(":
+            self.take()
+            self.enter(tok)
+            node, _ = self.operand(tok, self.expr)
+            close = self.expect(")", tok)
+            self.leave()
+            return node, (tok.start, close.end)
+        if tok.kind == "op" and tok.text == "[":
+            return self.array()
+        raise self.error(f"expected an expression, found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
+
+    def name(self) -> tuple[int, Span]:
+        tok = self.take()
+        span = (tok.start, tok.end)
+        if self.at("("):
+            return self.call(tok)
+        if tok.text in self.env:
+            return self.env[tok.text], span
+        if tok.text in CONSTANTS:
+            return self.graph.const(CONSTANTS[tok.text], span=span, label=tok.text), span
+        if tok.text in FUNCTIONS or tok.text in GENERATORS:
+            raise self.error(f"{tok.text!r} is a function: call it, as in {tok.text}(...)", span)
+        if self.constant:
+            raise UnknownNameError(f"unknown name {tok.text!r}: a value must be a constant, such as 1.5, "
+                                   "[1, 2], arange(4) or randn(2, 3)", source=self.source, span=span)
+        return self.graph.var(tok.text, span), span
+
+    # -------------------------------------------------------------- calls
+    def call(self, name: Token) -> tuple[int, Span]:
+        open_ = self.take()
+        self.enter(open_)
+        known = name.text in FUNCTIONS or name.text in GENERATORS
+        if not known:
+            hint = difflib.get_close_matches(name.text, known_names(), n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise UnknownNameError(f"unknown function {name.text!r}{suggestion}",
+                                   source=self.source, span=(name.start, name.end))
+        mark = len(self.graph.nodes)
+        args: list[tuple[int, Span]] = []
+        kwargs: dict[str, tuple[int, Span, Token]] = {}
+        while not self.at(")"):
+            if args or kwargs:
+                if not self.at(","):
+                    tok = self.peek()
+                    raise self.error(f"expected ',' or ')' to close '(' at column {open_.start + 1}, "
+                                     f"found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
+                self.take()
+            if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "=":
+                key = self.take()
+                self.take()
+                node, span = self.operand(key, self.expr)
+                kwargs[key.text] = (node, span, key)
+            else:
+                if kwargs:
+                    tok = self.peek()
+                    raise self.error("a positional argument cannot follow a keyword argument",
+                                     (tok.start, tok.end))
+                args.append(self.operand(open_, self.expr))
+        close = self.take()
+        self.leave()
+        span = (name.start, close.end)
+        if name.text in GENERATORS:
+            return self.generate(name, args, kwargs, mark, span), span
+        return self.apply(name, args, kwargs, mark, span), span
+
+    def apply(self, name: Token, args, kwargs, mark: int, span: Span) -> int:
+        fn = FUNCTIONS[name.text]
+        for key, (_, _, ktok) in kwargs.items():
+            if key not in fn.kwargs:
+                allowed = ", ".join(f"{k}=" for k in fn.kwargs) or "none"
+                raise self.error(f"{name.text} has no argument {key!r} (keyword arguments: {allowed})",
+                                 (ktok.start, ktok.end))
+        params = {key: self.integer(node, kspan, key) for key, (node, kspan, _) in kwargs.items()}
+        if fn.extra == "shape":
+            if len(args) < 2:
+                raise self.error(f"{name.text} takes an array and its new shape, e.g. reshape(x, 2, 2)", span)
+            params["shape"] = tuple(self.integer(node, s, "a shape") for node, s in args[1:])
+            args = args[:1]
+            self.drop_after(args, mark)
+        op = fn.ops.get(len(args))
+        if op is None:
+            raise self.error(f"{name.text} takes {fn.counts()}, got {len(args)}", span)
+        if "axis" in params and OPS[op].kind != "reduction":
+            raise self.error(f"{name.text} with {len(args)} arguments takes no axis", span)
+        if kwargs:
+            self.drop_after(args, mark)
+        return self.add(op, tuple(a for a, _ in args), span, params)
+
+    def drop_after(self, kept, mark: int) -> None:
+        """Drop the nodes built only for constant arguments (they became params)."""
+        del self.graph.nodes[max([mark] + [a + 1 for a, _ in kept]):]
+
+    def integer(self, node: int, span: Span, what: str) -> int:
+        value = self.constant_value(node, span)
+        if np.ndim(value) != 0 or not float(value).is_integer():
+            raise self.error(f"{what} must be an integer, got {_text(value)}", span)
+        return int(value)
+
+    def constant_value(self, node: int, span: Span):
+        try:
+            return np.asarray(evaluate_constant(self.graph, node), dtype=np.float64)
+        except DiffxError as exc:
+            raise exc.located(self.source, span)
+
+    def generate(self, name: Token, args, kwargs, mark: int, span: Span) -> int:
+        build, count, doc = GENERATORS[name.text]
+        if kwargs:
+            key = next(iter(kwargs.values()))[2]
+            raise self.error(f"{name.text} takes no keyword arguments ({doc})", (key.start, key.end))
+        numbers = []
+        for node, s in args:
+            value = self.constant_value(node, s)
+            if np.ndim(value) != 0:
+                raise self.error(f"{name.text} takes numbers, got an array ({doc})", s)
+            numbers.append(float(value))
+        try:
+            size = count(*numbers)
+        except (TypeError, ValueError, OverflowError):
+            raise self.error(f"bad arguments for {name.text}: {doc}", span) from None
+        if size > self.limits.max_elements:
+            raise LimitError(f"{name.text} would make {size:,} elements; the limit is "
+                             f"{self.limits.max_elements:,} (raise it with Limits(max_elements=...))",
+                             source=self.source, span=span)
+        try:
+            value = build(self.rng, *numbers)
+        except (TypeError, ValueError) as exc:
+            raise self.error(f"bad arguments for {name.text}: {exc} ({doc})", span) from None
+        del self.graph.nodes[mark:]
+        return self.graph.const(value, span=span)
+
+    # -------------------------------------------------------------- brackets
+    def index(self, node: int, span: Span) -> tuple[int, Span]:
+        open_ = self.take()
+        self.enter(open_)
+        mark = len(self.graph.nodes)
+        key: list = []
+        while True:
+            key.append(self.index_item(open_))
+            if self.at(","):
+                self.take()
+                continue
+            break
+        close = self.expect("]", open_)
+        self.leave()
+        del self.graph.nodes[mark:]
+        span = (span[0], close.end)
+        return self.add("index", (node,), span, {"key": tuple(key)}), span
+
+    def index_item(self, open_: Token):
+        parts: list[int | None] = []
+        while True:
+            if self.at(":") or self.at(",") or self.at("]"):
+                parts.append(None)
+            else:
+                sub, s = self.operand(open_, self.expr)
+                parts.append(self.integer(sub, s, "an index"))
+            if not self.at(":") or len(parts) == 3:
+                break
+            self.take()
+        if len(parts) == 1:
+            if parts[0] is None:
+                tok = self.peek()
+                raise self.error(f"expected an index, found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
+            return parts[0]
+        return slice(*parts)
+
+    def array(self) -> tuple[int, Span]:
+        open_ = self.take()
+        self.enter(open_)
+        mark = len(self.graph.nodes)
+        items: list[int] = []
+        if self.at("]"):
+            raise self.error("empty array literal", (open_.start, self.peek().end))
+        while True:
+            node, _ = self.operand(open_, self.expr)
+            items.append(node)
+            if not self.at(","):
+                break
+            self.take()
+        close = self.expect("]", open_)
+        self.leave()
+        span = (open_.start, close.end)
+        if all(self.graph.nodes[i].op == "const" for i in items):
+            values = [self.graph.nodes[i].params["value"] for i in items]
+            if len({v.shape for v in values}) > 1:
+                shapes = ", ".join(str(v.shape) for v in values)
+                raise self.error(f"array elements must all have the same shape, got {shapes}", span)
+            del self.graph.nodes[mark:]
+            return self.graph.const(np.stack(values), span=span), span
+        return self.add("stack", tuple(items), span), span
+
+
+def _text(value) -> str:
+    return np.array2string(np.asarray(value), threshold=6) if np.ndim(value) else f"{float(value):g}"
+
+
+def parse(source: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0,
+          rng: np.random.Generator | None = None) -> Graph:
+    """Parse a program into a `Graph` (output set, variables in order of appearance)."""
+    rng = rng if rng is not None else np.random.default_rng(seed)
+    return _Parser(source, limits, rng, constant=False).program()
+
+
+def parse_constant(source: str, *, limits: Limits = DEFAULT_LIMITS,
+                   rng: np.random.Generator | None = None) -> np.ndarray:
+    """The value of a constant expression, such as a `--at` value: `[1, 2]`, `randn(3)`."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    parser = _Parser(source, limits, rng, constant=True)
+    graph = parser.program()
+    return np.asarray(evaluate_constant(graph, graph.output), dtype=np.float64)

@@ -1,0 +1,144 @@
+"""Every op of the table, enumerated: reverse, forward, SymPy and finite differences agree.
+
+A new op cannot be added without a sample here (the first test fails) and
+without all of its rules passing the checks below.
+"""
+import numpy as np
+import pytest
+
+from diffx.api import compare_problem
+from diffx.engine import backward, evaluate, forward_tangents
+from diffx.graph import Graph
+from diffx.limits import DEFAULT_LIMITS
+from diffx.methods import Problem
+from diffx.ops import OPS
+
+rng = np.random.default_rng(1234)
+
+
+def u(*shape, lo=-2.0, hi=2.0):
+    return rng.uniform(lo, hi, size=shape)
+
+
+def away(*shape):
+    """Values kept away from 0 (for kinks at zero)."""
+    v = u(*shape, lo=0.3, hi=2.0)
+    return v * np.where(rng.random(shape) < 0.5, -1, 1)
+
+
+# op name -> (inputs, params)
+SAMPLES = {
+    "add": ([u(3), u(2, 3)], {}),          # broadcasting
+    "sub": ([u(2, 3), u(3)], {}),
+    "mul": ([u(2, 1), u(3)], {}),
+    "div": ([u(3), away(3)], {}),
+    "pow": ([u(3, lo=0.5, hi=2.0), u(3)], {}),
+    "neg": ([u(2, 2)], {}),
+    "abs": ([away(4)], {}),
+    "sign": ([away(4)], {}),
+    "relu": ([away(4)], {}),
+    "maximum": ([u(4), u(4)], {}),
+    "minimum": ([u(4), u(1)], {}),
+    "where": ([np.array([1.0, 0.0, 1.0, 0.0]), u(4), u(4)], {}),
+    "sum": ([u(2, 3)], {"axis": 1}),
+    "mean": ([u(2, 3)], {"axis": 0}),
+    "prod": ([u(2, 3)], {"axis": None}),
+    "amax": ([u(2, 3)], {"axis": 1}),
+    "amin": ([u(2, 3)], {"axis": None}),
+    "norm": ([u(3, 2)], {"axis": 0}),
+    "logsumexp": ([u(2, 3)], {"axis": 1}),
+    "softmax": ([u(2, 3)], {"axis": 1}),
+    "dot": ([u(2, 3), u(3)], {}),
+    "matmul": ([u(2, 3), u(3, 4)], {}),
+    "outer": ([u(3), u(2)], {}),
+    "trace": ([u(3, 3)], {}),
+    "transpose": ([u(2, 3)], {}),
+    "reshape": ([u(2, 3)], {"shape": (3, 2)}),
+    "index": ([u(3, 4)], {"key": (slice(0, 2), 1)}),
+    "stack": ([u(2), u(2), u(2)], {}),
+    "detach": ([u(3)], {}),
+    "broadcast_to": ([u(3, 1)], {"shape": (2, 3, 4)}),
+    "sum_to": ([u(2, 3, 4)], {"shape": (3, 1)}),
+    "scatter": ([u(2)], {"shape": (3, 2), "key": (1,)}),
+    "prod_others": ([u(2, 3, lo=0.5, hi=2.0)], {"axis": 1}),
+}
+for _c in ("lt", "le", "gt", "ge", "eq", "ne"):
+    SAMPLES[_c] = ([u(4), u(4)], {})
+
+
+def sample(name):
+    if name in SAMPLES:
+        inputs, params = SAMPLES[name]
+        return [np.array(a) for a in inputs], params
+    op = OPS[name]
+    lo, hi = op.domain
+    return [u(2, 3, lo=lo, hi=hi)], {}
+
+
+TABLE = [name for name, op in OPS.items() if op.kind != "leaf"]
+
+
+def test_every_op_has_a_sample_and_both_rules():
+    for name in TABLE:
+        op = OPS[name]
+        assert name in SAMPLES or (op.kind == "elementwise" and op.arity == 1), f"add a sample for {name}"
+        assert len(op.vjp) == len(op.jvp), name
+        for r, f in zip(op.vjp, op.jvp):
+            assert (r is None) == (f is None), f"{name}: reverse and forward rules must both exist or both be None"
+        assert op.display and op.doc, name
+
+
+def one_op_problem(name):
+    """sum(c * op(inputs)) as a graph, with a random cotangent c."""
+    inputs, params = sample(name)
+    g = Graph(source=name)
+    ids = [g.var(f"a{k}") for k in range(len(inputs))]
+    y = g.add(name, tuple(ids), params)
+    y_value = evaluate(g, {f"a{k}": v for k, v in enumerate(inputs)})[y]
+    c = g.const(u(*np.shape(y_value)))
+    g.output = g.add("sum", (g.add("mul", (c, y)),))
+    point = {f"a{k}": v for k, v in enumerate(inputs)}
+    wrt = [f"a{k}" for k in range(len(inputs))]
+    return Problem.build(g, point, wrt, DEFAULT_LIMITS), inputs, params
+
+
+@pytest.mark.parametrize("name", TABLE)
+def test_forward_and_reverse_rules_are_transposes(name):
+    """<J t, c> == <t, J^T c> for random t and c (the check_grads contract)."""
+    inputs, params = sample(name)
+    g = Graph()
+    ids = [g.var(f"a{k}") for k in range(len(inputs))]
+    g.output = g.add(name, tuple(ids), params)
+    values = evaluate(g, {f"a{k}": v for k, v in enumerate(inputs)})
+    y = values[g.output]
+    c = u(*np.shape(y))
+    adj = backward(g, values, c, wrt=ids)
+    for k, i in enumerate(ids):
+        t = u(*np.shape(inputs[k]))
+        jt = forward_tangents(g, values, {i: t})[g.output]
+        lhs = 0.0 if jt is None else float(np.sum(np.asarray(jt) * c))
+        rhs = 0.0 if adj[i] is None else float(np.sum(np.asarray(adj[i]) * t))
+        assert lhs == pytest.approx(rhs, rel=1e-10, abs=1e-12), f"{name} input {k}"
+
+
+@pytest.mark.parametrize("name", TABLE)
+def test_rules_match_finite_differences_and_sympy(name):
+    p, inputs, params = one_op_problem(name)
+    r = compare_problem(p, ["reverse", "forward", "symbolic", "numeric"], rtol=1e-6, atol=1e-7)
+    assert r.methods["reverse"].ran and r.methods["forward"].ran and r.methods["numeric"].ran
+    if OPS[name].sym is None:
+        assert OPS[name].kind == "internal", f"{name} needs a SymPy translation"
+        assert "no SymPy translation" in r.methods["symbolic"].skipped
+    else:
+        assert r.methods["symbolic"].ran, r.methods["symbolic"].skipped
+    assert r.agree, r.disagreements
+
+
+@pytest.mark.parametrize("name", [n for n in TABLE if OPS[n].sym is not None])
+def test_sympy_translation_matches_numpy_forward(name):
+    from diffx import symbolic
+    p, inputs, params = one_op_problem(name)
+    out, syms = symbolic.translate(p.graph, p.values, p.point, p.wrt)
+    sp = symbolic.sympy()
+    subs = {s: sp.Float(float(v), 30) for k in p.wrt for s, v in zip(np.ravel(syms[k]), np.ravel(p.point[k]))}
+    assert symbolic.to_float(out.item().xreplace(subs)) == pytest.approx(float(p.output), rel=1e-12, abs=1e-12)
