@@ -1,14 +1,13 @@
 """The `diffx` command: small typed functions, one per command."""
 from __future__ import annotations
 
-import traceback
 from enum import Enum
 from typing import Annotated, Callable, Optional
 
-import numpy as np
 import typer
 
 from diffx.errors import DiffxError
+from diffx.functions import Seeded
 from diffx.limits import DEFAULT_LIMITS
 from diffx.methods import DEFAULT_METHODS, Problem
 from diffx.parser import parse
@@ -46,7 +45,7 @@ Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.",
 
 def _problem(expr: str, at: list[str] | None, wrt: str | None, seed: int) -> Problem:
     text = output.read_expression(expr)
-    rng = np.random.default_rng(seed)
+    rng = Seeded(seed)
     graph = parse(text, limits=DEFAULT_LIMITS, rng=rng)
     point = read_at(at or [], graph, rng=rng, limits=DEFAULT_LIMITS)
     point = bind(graph, point, rng=rng, limits=DEFAULT_LIMITS)
@@ -59,6 +58,7 @@ def _guard(debug: bool, body: Callable[[], int]) -> None:
         code = body()
     except DiffxError as exc:
         if debug:
+            import traceback
             traceback.print_exc()
         output.report_error(exc)
         raise typer.Exit(output.EXIT_BAD_INPUT) from None

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from . import methods as _methods
+from .functions import Seeded
 from .graph import Graph
 from .inspect import GraphReport, report
 from .limits import DEFAULT_LIMITS, Limits
@@ -28,7 +29,7 @@ def parse(expr: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0) -> Graph
 def problem(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
             seed: int = 0, limits: Limits = DEFAULT_LIMITS, values: Mapping[str, Any] | None = None) -> Problem:
     """Parse, bind the point and run the forward pass once: what every method starts from."""
-    rng = np.random.default_rng(seed)
+    rng = Seeded(seed)
     graph = expr if isinstance(expr, Graph) else _parse(expr, limits=limits, rng=rng)
     merged = {**(at or {}), **(values or {})}
     point = bind(graph, merged, rng=rng, limits=limits)

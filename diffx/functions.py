@@ -55,6 +55,19 @@ _fn("detach", {1: "detach"}, doc=OPS["detach"].doc)
 _fn("stop_gradient", {1: "detach"}, doc="alias of detach")
 
 
+class Seeded:
+    """A random generator made on first use: importing numpy.random costs start-up time."""
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+        self._generator = None
+
+    def generator(self) -> np.random.Generator:
+        if self._generator is None:
+            self._generator = np.random.default_rng(self.seed)
+        return self._generator
+
+
 def _arange(*a):
     return np.arange(*a, dtype=np.float64)
 

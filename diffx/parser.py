@@ -17,18 +17,20 @@ import numpy as np
 
 from .engine import evaluate_constant
 from .errors import DiffxError, LimitError, ParseError, UnknownNameError
-from .functions import CONSTANTS, FUNCTIONS, GENERATORS, known_names
+from .functions import CONSTANTS, FUNCTIONS, GENERATORS, Seeded, known_names
 from .graph import Graph
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import OPS
 
 _TOKEN = re.compile(r"""
-    (?P<space>[ \t\r\f]+|\#[^\n]*)
+    [ \t\r\f]*                          # space before a token is part of its match
+    (?:(?P<space>\#[^\n]*|\Z)
   | (?P<newline>\n)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
   | (?P<op>\*\*|<=|>=|==|!=|[-+*/@^.<>=(),;\[\]:])
-""", re.VERBOSE | re.ASCII)
+  | (?P<bad>.))
+""", re.VERBOSE | re.ASCII | re.DOTALL)
 
 BINARY = {
     "==": (1, "eq"), "!=": (1, "ne"), "<": (1, "lt"), "<=": (1, "le"), ">": (1, "gt"), ">=": (1, "ge"),
@@ -36,7 +38,7 @@ BINARY = {
     "*": (3, "mul"), "/": (3, "div"), "@": (3, "matmul"),
     ".": (4, "dot"),
 }
-_OPEN = {"(": ")", "[": "]"}
+_NOT_A_START = {")", "]", ",", "=", ":", ";"} | (set(BINARY) - {"-", "+"}) | {"^", "**"}
 
 
 class Token(NamedTuple):
@@ -49,30 +51,38 @@ class Token(NamedTuple):
 def tokenize(source: str) -> list[Token]:
     """Split text into tokens; newlines inside brackets are plain space."""
     tokens: list[Token] = []
-    depth, pos, n = 0, 0, len(source)
-    while pos < n:
-        m = _TOKEN.match(source, pos)
-        if m is None:
-            why = " (the language has no strings)" if source[pos] in "'\"" else ""
-            raise ParseError(f"unexpected character {source[pos]!r}{why}", source=source, span=(pos, pos + 1))
-        kind, text, end = m.lastgroup, m.group(), m.end()
+    append = tokens.append
+    depth, n = 0, len(source)
+    for m in _TOKEN.finditer(source):
+        kind = m.lastgroup
+        if kind == "space":
+            continue
+        pos, end = m.span(kind)
+        text = m.group(kind)
         if kind == "number" and end < n and (source[end].isalpha() or source[end] == "_"):
-            if text.endswith("."):          # `2.x` is 2 . x, the dot product
-                text, end = text[:-1], end - 1
-            else:
+            if not text.endswith("."):
                 name = re.match(r"[A-Za-z_0-9]*", source[end:]).group()
                 raise ParseError(f"a number cannot be followed directly by a name: write {text}*{name}",
                                  source=source, span=(pos, end + len(name)))
-        if kind == "op" and text in "([":
-            depth += 1
-        elif kind == "op" and text in ")]":
-            depth = max(depth - 1, 0)
-        if kind == "newline" and depth == 0 or kind == "op" and text == ";":
-            tokens.append(Token("sep", text, pos, end))
-        elif kind in ("number", "name", "op"):
-            tokens.append(Token(kind, text, pos, end))
-        pos = end
-    tokens.append(Token("end", "", n, n))
+            append(Token("number", text[:-1], pos, end - 1))   # `2.x` is 2 . x, the dot product
+            append(Token("op", ".", end - 1, end))
+            continue
+        if kind == "op":
+            if text in "([":
+                depth += 1
+            elif text in ")]":
+                depth = max(depth - 1, 0)
+            elif text == ";":
+                kind = "sep"
+        elif kind == "newline":
+            if depth:
+                continue
+            kind = "sep"
+        elif kind == "bad":
+            why = " (the language has no strings)" if text in "'\"" else ""
+            raise ParseError(f"unexpected character {text!r}{why}", source=source, span=(pos, pos + 1))
+        append(Token(kind, text, pos, end))
+    append(Token("end", "", n, n))
     return tokens
 
 
@@ -88,11 +98,14 @@ Span = tuple[int, int]
 
 
 class _Parser:
-    def __init__(self, source: str, limits: Limits, rng: np.random.Generator, constant: bool):
+    def __init__(self, source: str, limits: Limits, rng: np.random.Generator | Seeded, constant: bool):
         self.source = source
         self.limits = limits
         self.rng = rng
         self.constant = constant          # a value for --at: no free variables allowed
+        if len(source) > limits.max_chars:
+            raise LimitError(f"the input is {len(source):,} characters; the limit is "
+                             f"{limits.max_chars:,} (raise it with Limits(max_chars=...))")
         self.tokens = tokenize(source)
         self.i = 0
         self.depth = 0
@@ -109,8 +122,7 @@ class _Parser:
         return tok
 
     def at(self, text: str) -> bool:
-        tok = self.tokens[self.i]
-        return tok.kind == "op" and tok.text == text
+        return self.tokens[self.i].text == text
 
     def error(self, message: str, span: Span) -> ParseError:
         return ParseError(message, source=self.source, span=span)
@@ -136,10 +148,6 @@ class _Parser:
 
     # -------------------------------------------------------------- program
     def program(self) -> Graph:
-        if len(self.source) > self.limits.max_chars:
-            raise LimitError(f"the input is {len(self.source):,} characters; the limit is "
-                             f"{self.limits.max_chars:,} (raise it with Limits(max_chars=...))")
-        self.tokens = tokenize(self.source)
         output: tuple[int, Span] | None = None
         last_bound: str | None = None
         while True:
@@ -182,28 +190,28 @@ class _Parser:
     def expr(self, min_prec: int = 1) -> tuple[int, Span]:
         left, span = self.unary()
         while True:
-            tok = self.peek()
-            if tok.kind != "op" or tok.text not in BINARY:
+            tok = self.tokens[self.i]
+            rule = BINARY.get(tok.text) if tok.kind == "op" else None
+            if rule is None:
                 return left, span
-            prec, op = BINARY[tok.text]
+            prec, op = rule
             if prec < min_prec:
                 return left, span
             self.take()
-            right, rspan = self.operand(tok, lambda: self.expr(prec + 1))
+            right, rspan = self.operand(tok, self.expr, prec + 1)
             span = (span[0], rspan[1])
             left = self.add(op, (left, right), span)
 
-    def operand(self, after: Token, parse):
+    def operand(self, after: Token, parse, *args):
         """Parse what must follow `after`, with a message naming `after` if nothing does."""
-        tok = self.peek()
-        if tok.kind in ("end", "sep") or (tok.kind == "op" and tok.text in ")],=" or
-                                         tok.kind == "op" and tok.text in BINARY and tok.text not in "-+"):
+        tok = self.tokens[self.i]
+        if tok.kind in ("end", "sep") or tok.kind == "op" and tok.text in _NOT_A_START:
             raise self.error(f"expected an expression after {after.text!r}, found {_describe(tok)}",
                              (tok.start, max(tok.end, tok.start + 1)))
-        return parse()
+        return parse(*args)
 
     def unary(self) -> tuple[int, Span]:
-        tok = self.peek()
+        tok = self.tokens[self.i]
         if tok.kind == "op" and tok.text in "-+":
             self.take()
             self.enter(tok)
@@ -222,7 +230,7 @@ class _Parser:
 
     def power(self) -> tuple[int, Span]:
         base, span = self.postfix()
-        tok = self.peek()
+        tok = self.tokens[self.i]
         if tok.kind == "op" and tok.text in ("^", "**"):
             self.take()
             self.enter(tok)
@@ -235,7 +243,7 @@ class _Parser:
     def postfix(self) -> tuple[int, Span]:
         node, span = self.primary()
         while True:
-            tok = self.peek()
+            tok = self.tokens[self.i]
             if tok.kind == "op" and tok.text == "[":
                 node, span = self.index(node, span)
             elif tok.kind == "op" and tok.text == "." and self.peek(1).kind == "name" and self.peek(1).text == "T":
@@ -247,7 +255,7 @@ class _Parser:
                 return node, span
 
     def primary(self) -> tuple[int, Span]:
-        tok = self.peek()
+        tok = self.tokens[self.i]
         if tok.kind == "number":
             self.take()
             return self.graph.const(float(tok.text), span=(tok.start, tok.end)), (tok.start, tok.end)
@@ -377,7 +385,8 @@ class _Parser:
                              f"{self.limits.max_elements:,} (raise it with Limits(max_elements=...))",
                              source=self.source, span=span)
         try:
-            value = build(self.rng, *numbers)
+            rng = self.rng.generator() if isinstance(self.rng, Seeded) else self.rng
+            value = build(rng, *numbers)
         except (TypeError, ValueError) as exc:
             raise self.error(f"bad arguments for {name.text}: {exc} ({doc})", span) from None
         del self.graph.nodes[mark:]
@@ -450,16 +459,16 @@ def _text(value) -> str:
 
 
 def parse(source: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0,
-          rng: np.random.Generator | None = None) -> Graph:
+          rng: np.random.Generator | Seeded | None = None) -> Graph:
     """Parse a program into a `Graph` (output set, variables in order of appearance)."""
-    rng = rng if rng is not None else np.random.default_rng(seed)
+    rng = rng if rng is not None else Seeded(seed)
     return _Parser(source, limits, rng, constant=False).program()
 
 
 def parse_constant(source: str, *, limits: Limits = DEFAULT_LIMITS,
-                   rng: np.random.Generator | None = None) -> np.ndarray:
+                   rng: np.random.Generator | Seeded | None = None) -> np.ndarray:
     """The value of a constant expression, such as a `--at` value: `[1, 2]`, `randn(3)`."""
-    rng = rng if rng is not None else np.random.default_rng(0)
+    rng = rng if rng is not None else Seeded(0)
     parser = _Parser(source, limits, rng, constant=True)
     graph = parser.program()
     return np.asarray(evaluate_constant(graph, graph.output), dtype=np.float64)

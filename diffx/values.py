@@ -19,7 +19,7 @@ from .parser import parse_constant
 _NAMED = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)\Z", re.S)
 
 
-def value_of(v: Any, *, name: str, rng: np.random.Generator, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+def value_of(v: Any, *, name: str, rng, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     """A float64 array from a number, a nested list, an array or a constant expression."""
     if isinstance(v, str):
         try:
@@ -46,7 +46,7 @@ def _vector_text(text: str) -> str:
     return text
 
 
-def read_at(texts: Iterable[str], graph: Graph, *, rng: np.random.Generator,
+def read_at(texts: Iterable[str], graph: Graph, *, rng,
             limits: Limits = DEFAULT_LIMITS) -> dict[str, np.ndarray]:
     """Read `--at` options: `x=0,1,2,3` (named) or `0,1,2,3` (the one free variable)."""
     point: dict[str, np.ndarray] = {}
@@ -66,7 +66,7 @@ def read_at(texts: Iterable[str], graph: Graph, *, rng: np.random.Generator,
     return point
 
 
-def bind(graph: Graph, values: Mapping[str, Any], *, rng: np.random.Generator,
+def bind(graph: Graph, values: Mapping[str, Any], *, rng,
          limits: Limits = DEFAULT_LIMITS) -> dict[str, np.ndarray]:
     """Check that every variable has a value and every value a variable."""
     extra = [k for k in values if k not in graph.variables]

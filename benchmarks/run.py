@@ -1,0 +1,191 @@
+"""Speed figures for diffx, each a ratio of two timings taken in the same run.
+
+    python benchmarks/run.py            # all figures
+    python benchmarks/run.py --quick    # fewer repeats
+
+Machines here are shared and noisy, so every figure compares two things
+measured back to back (best of several repeats), never an absolute time
+across runs. Peers (HIPS autograd, micrograd, torch) are used when installed
+and skipped with a note otherwise: `pip install -e '.[bench]'`.
+"""
+from __future__ import annotations
+
+import argparse
+import compileall
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import diffx  # noqa: E402
+from diffx.limits import Limits  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def best(fn, repeats: int) -> float:
+    """The best wall time of `repeats` calls (the least disturbed by other load)."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def wall(cmd: list[str], repeats: int) -> float:
+    """Median wall time of a whole process (start-up included)."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def row(figure: str, value: float | str, target: str, compares: str) -> None:
+    text = f"{value:.2f}" if isinstance(value, float) else value
+    ROWS.append((figure, text, target, compares))
+    print(f"{figure:<44} {text:>10}   target {target:<8} {compares}", flush=True)
+
+
+def have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def diffx_cmd() -> list[str]:
+    exe = shutil.which("diffx")
+    return [exe] if exe else [sys.executable, "-m", "cli"]
+
+
+# ---------------------------------------------------------------- 1. start-up
+def startup(repeats: int) -> None:
+    py = sys.executable
+    deps_all = wall([py, "-c", "import numpy, sympy, typer, rich.console"], repeats)
+    deps_ad = wall([py, "-c", "import numpy, typer, rich.console"], repeats)
+    main = wall(diffx_cmd() + ["grad", "2*x.x", "--at", "0,1,2,3"], repeats)
+    row("grad 2*x.x (all methods) / imports", main / deps_all, "<= 1.3",
+        f"diffx grad \"2*x.x\" --at 0,1,2,3 {main*1e3:.0f} ms vs import numpy,sympy,typer,rich.console "
+        f"{deps_all*1e3:.0f} ms")
+    for method in ("reverse", "numeric"):
+        t = wall(diffx_cmd() + ["grad", "2*x.x", "--at", "0,1,2,3", "--method", method], repeats)
+        row(f"grad --method {method} / imports without sympy", t / deps_ad, "<= 1.3",
+            f"{t*1e3:.0f} ms vs import numpy,typer,rich.console {deps_ad*1e3:.0f} ms")
+    probe = ("import sys; from typer.testing import CliRunner; from cli.app import app; "
+             "CliRunner().invoke(app, ['grad', '2*x.x', '--at', '0,1,2,3', '--method', 'reverse']); "
+             "print('sympy' in sys.modules)")
+    imported = subprocess.run([py, "-c", probe], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    row("sympy imported by --method reverse", "no" if imported == "False" else "YES", "no",
+        "checked in a fresh interpreter")
+    if have("torch"):
+        script = ("import torch; x = torch.arange(4.0, requires_grad=True); y = 2 * torch.dot(x, x); "
+                  "y.backward(); print(x.grad)")
+        t = wall([py, "-c", script], repeats)
+        row("grad 2*x.x / the same in a PyTorch script", main / t, "info", f"torch {t*1e3:.0f} ms")
+    else:
+        row("grad 2*x.x / the same in a PyTorch script", "skipped", "info", "torch is not installed")
+
+
+# ---------------------------------------------------------------- 2. the cheap-gradient principle
+NET = "mean(sigmoid(W2@tanh(W1@X + b1) + b2))"
+
+
+def network(repeats: int) -> None:
+    rng = np.random.default_rng(0)
+    n = 512
+    v = {"W1": rng.standard_normal((n, n)) / np.sqrt(n), "X": rng.standard_normal((n, n)),
+         "b1": rng.standard_normal((n, 1)), "W2": rng.standard_normal((n, n)) / np.sqrt(n),
+         "b2": rng.standard_normal((n, 1))}
+
+    def plain():
+        h = np.tanh(v["W1"] @ v["X"] + v["b1"])
+        return np.mean(1 / (1 + np.exp(-(v["W2"] @ h + v["b2"]))))
+
+    def by_hand():
+        h = np.tanh(v["W1"] @ v["X"] + v["b1"])
+        s = 1 / (1 + np.exp(-(v["W2"] @ h + v["b2"])))
+        gz = s * (1 - s) / s.size
+        gh = (v["W2"].T @ gz) * (1 - h * h)
+        return gz @ h.T, gz.sum(1, keepdims=True), gh @ v["X"].T, gh.sum(1, keepdims=True), v["W1"].T @ gh
+
+    graph = diffx.parse(NET)
+    ours = best(lambda: diffx.grad(graph, **v), repeats)
+    base = best(plain, repeats)
+    hand = best(by_hand, repeats)
+    row("512x512 net: diffx.grad / numpy value", ours / base, "<= 3",
+        f"reverse AD of {NET}, all 5 inputs ({ours*1e3:.0f} ms vs {base*1e3:.0f} ms)")
+    row("512x512 net: hand-written gradient / value", hand / base, "info", "numpy by hand, for scale")
+    if have("autograd"):
+        import autograd
+        import autograd.numpy as anp
+
+        def f(W1, X, b1, W2, b2):
+            return anp.mean(1 / (1 + anp.exp(-(W2 @ anp.tanh(W1 @ X + b1) + b2))))
+        g = autograd.grad(f, argnum=(0, 1, 2, 3, 4))
+        theirs = best(lambda: g(v["W1"], v["X"], v["b1"], v["W2"], v["b2"]), repeats)
+        row("512x512 net: diffx / HIPS autograd", ours / theirs, "<= 1.0", f"autograd {theirs*1e3:.0f} ms")
+    else:
+        row("512x512 net: diffx / HIPS autograd", "skipped", "<= 1.0", "autograd is not installed")
+
+
+# ---------------------------------------------------------------- 3. scalar graphs
+def logistic(steps: int, r: float = 3.7) -> str:
+    return "l = x\n" + f"l = {r}*l*(1 - l)\n" * steps + "l"
+
+
+def scalar_graphs(repeats: int) -> None:
+    src = logistic(1000)
+    ours = best(lambda: diffx.grad(src, x=0.3), repeats)
+    if have("micrograd"):
+        from micrograd.engine import Value
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 50_000))  # micrograd's topological sort recurses
+
+        def micro():
+            x = Value(0.3)
+            lv = x
+            for _ in range(1000):
+                lv = 3.7 * lv * (1 - lv)
+            lv.backward()
+            return x.grad
+        theirs = best(micro, repeats)
+        row("logistic map x1000: diffx (parse incl.) / micrograd", ours / theirs, "<= 1.0",
+            f"{len(diffx.parse(src))} nodes; diffx {ours*1e3:.1f} ms vs micrograd {theirs*1e3:.1f} ms")
+    else:
+        row("logistic map x1000: diffx / micrograd", "skipped", "<= 1.0", "micrograd is not installed")
+
+    limits = Limits(max_chars=10**8)
+    times = {}
+    for steps in (2_500, 25_000):
+        g = diffx.parse(logistic(steps, 0.5) + " + 0.25", limits=limits)
+        times[len(g)] = best(lambda: diffx.grad(g, x=0.3), max(1, repeats // 2))
+    (n1, t1), (n2, t2) = sorted(times.items())
+    row(f"reverse AD time {n2:,} / {n1:,} nodes", t2 / t1, f"~{n2 / n1:.0f}",
+        f"linear growth: {t1*1e3:.0f} ms vs {t2*1e3:.0f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = ap.parse_args()
+    # an installed package has its bytecode compiled (pip does it); a source checkout may not
+    for package in ("diffx", "cli"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+    repeats = 3 if args.quick else 7
+    print(f"diffx benchmarks (python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores)")
+    print(f"{'figure':<44} {'ratio':>10}   {'target':<15} what it compares")
+    startup(repeats)
+    network(repeats)
+    scalar_graphs(repeats)
+
+
+if __name__ == "__main__":
+    main()
