@@ -115,14 +115,15 @@ def network(repeats: int) -> None:
         s = 1 / (1 + np.exp(-(v["W2"] @ h + v["b2"])))
         gz = s * (1 - s) / s.size
         gh = (v["W2"].T @ gz) * (1 - h * h)
-        return gz @ h.T, gz.sum(1, keepdims=True), gh @ v["X"].T, gh.sum(1, keepdims=True), v["W1"].T @ gh
+        return gz @ h.T, gz.sum(1, keepdims=True), gh @ v["X"].T, gh.sum(1, keepdims=True)
 
     graph = diffx.parse(NET)
-    ours = best(lambda: diffx.grad(graph, **v), repeats)
+    params = ["W1", "b1", "W2", "b2"]          # X is the data: the gradient of the parameters
+    ours = best(lambda: diffx.grad(graph, wrt=params, **v), repeats)
     base = best(plain, repeats)
     hand = best(by_hand, repeats)
     row("512x512 net: diffx.grad / numpy value", ours / base, "<= 3",
-        f"reverse AD of {NET}, all 5 inputs ({ours*1e3:.0f} ms vs {base*1e3:.0f} ms)")
+        f"reverse AD of {NET} wrt W1,b1,W2,b2 ({ours*1e3:.0f} ms vs {base*1e3:.0f} ms)")
     row("512x512 net: hand-written gradient / value", hand / base, "info", "numpy by hand, for scale")
     if have("autograd"):
         import autograd
@@ -130,7 +131,7 @@ def network(repeats: int) -> None:
 
         def f(W1, X, b1, W2, b2):
             return anp.mean(1 / (1 + anp.exp(-(W2 @ anp.tanh(W1 @ X + b1) + b2))))
-        g = autograd.grad(f, argnum=(0, 1, 2, 3, 4))
+        g = autograd.grad(f, argnum=(0, 2, 3, 4))
         theirs = best(lambda: g(v["W1"], v["X"], v["b1"], v["W2"], v["b2"]), repeats)
         row("512x512 net: diffx / HIPS autograd", ours / theirs, "<= 1.0", f"autograd {theirs*1e3:.0f} ms")
     else:

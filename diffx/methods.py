@@ -50,8 +50,13 @@ def reverse_gradient(p: Problem) -> dict[str, np.ndarray]:
     """One reverse sweep from the output: the adjoint of every variable."""
     ids = [p.graph.variables[name] for name in p.wrt]
     adj = backward(p.graph, p.values, np.ones(np.shape(p.output)), wrt=ids)
-    return {name: p.zeros(name) if adj[i] is None else np.array(adj[i], dtype=np.float64)
-            for name, i in zip(p.wrt, ids)}
+    return {name: p.zeros(name) if adj[i] is None else _owned(adj[i]) for name, i in zip(p.wrt, ids)}
+
+
+def _owned(a) -> np.ndarray:
+    """A float64 array the caller may write to (an adjoint can be a broadcast view)."""
+    a = np.asarray(a, dtype=np.float64)
+    return a if a.flags.writeable and a.flags.owndata else a.copy()
 
 
 def forward_gradient(p: Problem) -> tuple[dict[str, np.ndarray], int]:

@@ -337,7 +337,7 @@ _add(Op("where", _where,
 _add(Op("sum", _reduce(np.sum), (lambda g, y, x, axis=None: _back(g, np.shape(x), axis),),
         (lambda t, y, x, axis=None: P.sum(t, axis=axis),), SAME, "reduction", "sum", doc="sum"))
 _add(Op("mean", _reduce(np.mean),
-        (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) / _count(np.shape(x), axis),),
+        (lambda g, y, x, axis=None: _back(g / _count(np.shape(x), axis), np.shape(x), axis),),
         (lambda t, y, x, axis=None: P.mean(t, axis=axis),), SAME, "reduction", "mean", doc="mean"))
 _add(Op("prod", _reduce(np.prod),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * P.prod_others(x, axis=axis),),

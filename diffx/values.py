@@ -27,10 +27,9 @@ def value_of(v: Any, *, name: str, rng, limits: Limits = DEFAULT_LIMITS) -> np.n
         except DiffxError as exc:
             raise type(exc)(f"value of {name}: {exc.message}", source=exc.source, span=exc.span) from None
     try:
-        a = np.asarray(v, dtype=np.float64)
+        return np.asarray(v, dtype=np.float64)   # no copy: no method writes into a value
     except (TypeError, ValueError) as exc:
         raise InputError(f"value of {name} is not a number or an array of numbers: {exc}") from None
-    return a.copy()
 
 
 def _vector_text(text: str) -> str:
