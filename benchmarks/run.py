@@ -125,6 +125,7 @@ def network(repeats: int) -> None:
     row("512x512 net: diffx.grad / numpy value", ours / base, "<= 3",
         f"reverse AD of {NET} wrt W1,b1,W2,b2 ({ours*1e3:.0f} ms vs {base*1e3:.0f} ms)")
     row("512x512 net: hand-written gradient / value", hand / base, "info", "numpy by hand, for scale")
+    forward_modes(v, params, repeats)
     if have("autograd"):
         import autograd
         import autograd.numpy as anp
@@ -136,6 +137,42 @@ def network(repeats: int) -> None:
         row("512x512 net: diffx / HIPS autograd", ours / theirs, "<= 1.0", f"autograd {theirs*1e3:.0f} ms")
     else:
         row("512x512 net: diffx / HIPS autograd", "skipped", "<= 1.0", "autograd is not installed")
+
+
+def forward_modes(v: dict, params: list[str], repeats: int) -> None:
+    """Forward-mode JVP against the value, and a Hessian-vector product against the gradient."""
+    from diffx.engine import evaluate, forward_tangents
+    from diffx.methods import Problem, reverse_gradient
+    from diffx.traced import gradient_graph
+
+    graph = diffx.parse(NET)
+    rng = np.random.default_rng(1)
+    t = {name: rng.standard_normal(v[name].shape) for name in params}
+    ids = {name: graph.variables[name] for name in params}
+
+    def value():
+        return evaluate(graph, v)[graph.output]
+
+    def value_and_jvp():
+        values = evaluate(graph, v)
+        return forward_tangents(graph, values, {ids[n]: t[n] for n in params})[graph.output]
+
+    def gradient():
+        return reverse_gradient(Problem.build(graph, v, params, graph.limits))
+
+    def hvp():
+        g2, grads, values = gradient_graph(graph, v, params)
+        tangents = forward_tangents(g2, values, {g2.variables[n]: t[n] for n in params})
+        return {n: tangents[grads[n]] for n in params}
+
+    base = best(value, repeats)
+    jvp = best(value_and_jvp, repeats)
+    row("512x512 net: (value + JVP) / value", jvp / base, "<= 3",
+        f"forward mode, tangent on W1,b1,W2,b2 ({jvp*1e3:.0f} ms vs {base*1e3:.0f} ms)")
+    g = best(gradient, repeats)
+    h = best(hvp, repeats)
+    row("512x512 net: Hessian-vector product / gradient", h / g, "<= 4",
+        f"forward-over-reverse ({h*1e3:.0f} ms vs {g*1e3:.0f} ms)")
 
 
 # ---------------------------------------------------------------- 3. scalar graphs

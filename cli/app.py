@@ -6,12 +6,12 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from diffx.errors import DiffxError
+from diffx.errors import DiffxError, InputError
 from diffx.functions import Seeded
 from diffx.limits import DEFAULT_LIMITS
 from diffx.methods import DEFAULT_METHODS, Problem
 from diffx.parser import parse
-from diffx.values import bind, choose_wrt, read_at
+from diffx.values import bind, choose_wrt, read_at, read_directions
 
 from . import output
 
@@ -33,23 +33,34 @@ class View(str, Enum):
     tree = "tree"
 
 
+class Mode(str, Enum):
+    auto = "auto"
+    forward = "forward"
+    reverse = "reverse"
+    both = "both"
+
+
 Expr = Annotated[str, typer.Argument(help="The expression or program; '-' reads standard input, '@FILE' a file.",
                                      show_default=False)]
 At = Annotated[Optional[list[str]], typer.Option(
     "--at", help="Values: '0,1,2,3' for the one variable, or 'x=0,1,2,3' (repeat for several). "
                  "A value may be '[[1,2],[3,4]]', 'arange(4)', 'randn(4,5)', ...")]
-Seed = Annotated[int, typer.Option(help="Seed for randn/rand in values and expressions.")]
+Wrt = Annotated[Optional[str], typer.Option(help="Variables to differentiate, comma-separated (default all).")]
+Methods = Annotated[Optional[list[Method]], typer.Option("--method", "-m", help="Methods to run (repeatable).")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed for randn/rand in values and expressions.")]
+Rtol = Annotated[float, typer.Option(help="Relative tolerance of the agreement verdict.")]
+Atol = Annotated[float, typer.Option(help="Absolute tolerance of the agreement verdict.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object and nothing else.")]
-Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.", hidden=False)]
+Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.")]
 
 
-def _problem(expr: str, at: list[str] | None, wrt: str | None, seed: int) -> Problem:
+def _problem(expr: str, at: list[str] | None, wrt: str | None, seed: int) -> tuple[Problem, Seeded]:
     text = output.read_expression(expr)
     rng = Seeded(seed)
     graph = parse(text, limits=DEFAULT_LIMITS, rng=rng)
     point = read_at(at or [], graph, rng=rng, limits=DEFAULT_LIMITS)
     point = bind(graph, point, rng=rng, limits=DEFAULT_LIMITS)
-    return Problem.build(graph, point, choose_wrt(graph, wrt), DEFAULT_LIMITS)
+    return Problem.build(graph, point, choose_wrt(graph, wrt), DEFAULT_LIMITS), rng
 
 
 def _guard(debug: bool, body: Callable[[], int]) -> None:
@@ -65,16 +76,35 @@ def _guard(debug: bool, body: Callable[[], int]) -> None:
     raise typer.Exit(code)
 
 
+def _show(result, json_: bool) -> int:
+    """One result, as JSON or as the side-by-side view; the exit status from its verdict."""
+    if json_:
+        output.emit_json(result.to_dict())
+    else:
+        from .render import comparison_view
+        output.console().print(comparison_view(result))
+    return output.EXIT_OK if result.agree else output.EXIT_DISAGREE
+
+
+def _names(method: list[Method] | None, default) -> list[str]:
+    return [m.value for m in method] if method else list(default)
+
+
 @app.command()
 def grad(
     expr: Expr,
     at: At = None,
-    wrt: Annotated[Optional[str], typer.Option(help="Variables to differentiate, comma-separated (default all).")] = None,
-    method: Annotated[Optional[list[Method]], typer.Option(
-        "--method", "-m", help="Methods to run (repeatable); default reverse, symbolic and numeric.")] = None,
-    rtol: Annotated[float, typer.Option(help="Relative tolerance of the agreement verdict.")] = 1e-6,
-    atol: Annotated[float, typer.Option(help="Absolute tolerance of the agreement verdict.")] = 1e-8,
-    seed: Seed = 0,
+    wrt: Wrt = None,
+    method: Methods = None,
+    seed: Annotated[Optional[str], typer.Option(
+        "--seed", help="An integer: the random seed for randn/rand (default 0). A vector or array "
+                       "('1,1,1,1', '[[1,0.1],[0.01,0.001]]', 'ones(4)'): the seed V of the vector-Jacobian "
+                       "product Vᵀ·J of a non-scalar output, like PyTorch's y.backward(V).")] = None,
+    tangent: Annotated[Optional[list[str]], typer.Option(
+        help="Direction t of the Jacobian-vector product J·t: 'x' (ones), 'x=1,0,0', or '1,0,0'.")] = None,
+    order: Annotated[int, typer.Option(help="2: the second derivative of a function of one scalar.")] = 1,
+    rtol: Rtol = 1e-6,
+    atol: Atol = 1e-8,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -83,16 +113,104 @@ def grad(
     Example: diffx grad "2*x.x" --at 0,1,2,3
     """
     def body() -> int:
-        from diffx.api import compare_problem
-        p = _problem(expr, at, wrt, seed)
-        names = [m.value for m in method] if method else list(DEFAULT_METHODS)
-        r = compare_problem(p, names, rtol=rtol, atol=atol)
-        if json_:
-            output.emit_json(r.to_dict())
+        from diffx import api
+        random_seed, vjp_seed = api._split_seed(seed)
+        p, rng = _problem(expr, at, wrt, random_seed)
+        if order not in (1, 2):
+            raise InputError(f"--order {order}: diffx computes first and second derivatives (1 or 2)")
+        if tangent:
+            t = read_directions(tangent, p.graph, p.point, rng=rng)
+            r = api.jvp_compare(p, t, _names(method, ("forward", "reverse", "symbolic", "numeric")),
+                                rtol=rtol, atol=atol)
+        elif vjp_seed is not None:
+            r = api.vjp_compare(p, vjp_seed, _names(method, DEFAULT_METHODS), rtol=rtol, atol=atol, rng=rng)
+        elif order == 2:
+            if sum(int(p.point[k].size) for k in p.wrt) != 1:
+                raise InputError("--order 2 takes a function of one scalar; for more inputs use diffx hessian")
+            r = api.hessian_compare(p, _names(method, ("reverse", "symbolic", "numeric")), rtol=rtol, atol=atol)
         else:
-            from .render import grad_view
-            output.console().print(grad_view(r))
-        return output.EXIT_OK if r.agree else output.EXIT_DISAGREE
+            r = api.compare_problem(p, _names(method, DEFAULT_METHODS), rtol=rtol, atol=atol)
+        return _show(r, json_)
+    _guard(debug, body)
+
+
+@app.command()
+def jacobian(
+    expr: Expr,
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[Mode, typer.Option(help="AD mode: forward (a pass per input), reverse (a sweep per output), "
+                                            "auto (fewer passes), both.")] = Mode.auto,
+    method: Methods = None,
+    seed: Seed = 0,
+    rtol: Rtol = 1e-6,
+    atol: Atol = 1e-8,
+    json_: Json = False,
+    debug: Debug = False,
+) -> None:
+    """The Jacobian of a vector (or matrix) output by AD, SymPy and finite differences.
+
+    Example: diffx jacobian "[x[0]*x[1], sin(x[2])]" --at 1,2,3
+    """
+    def body() -> int:
+        from diffx import api
+        p, _ = _problem(expr, at, wrt, seed)
+        names = _names(method, ()) or None
+        return _show(api.jacobian_compare(p, names, mode=mode.value, rtol=rtol, atol=atol), json_)
+    _guard(debug, body)
+
+
+@app.command()
+def hessian(
+    expr: Expr,
+    at: At = None,
+    wrt: Wrt = None,
+    method: Methods = None,
+    seed: Seed = 0,
+    rtol: Rtol = 1e-6,
+    atol: Atol = 1e-6,
+    json_: Json = False,
+    debug: Debug = False,
+) -> None:
+    """The Hessian of a scalar output: forward-over-reverse AD, SymPy, finite differences of the gradient.
+
+    Example: diffx hessian "x^2*y + y^3" --at x=1 --at y=2
+    """
+    def body() -> int:
+        from diffx import api
+        p, _ = _problem(expr, at, wrt, seed)
+        return _show(api.hessian_compare(p, _names(method, ("reverse", "symbolic", "numeric")),
+                                         rtol=rtol, atol=atol), json_)
+    _guard(debug, body)
+
+
+@app.command()
+def trace(
+    expr: Expr,
+    at: At = None,
+    tangent: Annotated[Optional[list[str]], typer.Option(
+        help="Input direction of the tangent trace: 'x' (ones) or 'x=1,0,0' (default: the first variable).")] = None,
+    seed: Seed = 0,
+    json_: Json = False,
+    debug: Debug = False,
+) -> None:
+    """The evaluation trace: primal, tangent and adjoint traces in the textbook's layout, with costs.
+
+    Example: diffx trace "log(x1) + x1*x2 - sin(x2)" --at x1=2 --at x2=5 --tangent x1
+    """
+    def body() -> int:
+        from diffx.trace import trace as make_trace
+        p, rng = _problem(expr, at, None, seed)
+        p.require_scalar()
+        first = next(iter(p.graph.variables), None)
+        directions = read_directions(tangent or ([first] if first else []), p.graph, p.point, rng=rng)
+        t = make_trace(p, directions)
+        if json_:
+            output.emit_json(t.to_dict())
+        else:
+            from .render import trace_view
+            output.console().print(trace_view(t))
+        return output.EXIT_OK
     _guard(debug, body)
 
 
@@ -111,7 +229,7 @@ def graph(
     """
     def body() -> int:
         from diffx.inspect import report
-        p = _problem(expr, at, None, seed)
+        p, _ = _problem(expr, at, None, seed)
         rep = report(p.graph, p.values)
         if json_:
             output.emit_json(rep.to_dict())

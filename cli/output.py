@@ -17,9 +17,11 @@ EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
 
 def console(stderr: bool = False):
     from rich.console import Console
+    stream = sys.stderr if stderr else sys.stdout
     width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
-    return Console(file=sys.stderr if stderr else sys.stdout, width=width, highlight=False,
-                   soft_wrap=False, emoji=False)
+    if width is None and not stream.isatty():
+        width = 120          # a pipe or a file has no width; 80 would fold every table
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
 
 
 def emit_json(data: dict) -> None:

@@ -36,12 +36,36 @@ def array(a, limit: int = SMALL) -> str:
     return f"[{head}, …] shape {a.shape}, {span}"
 
 
-def _index_label(name: str, idx: tuple) -> str:
-    return name + (f"[{', '.join(map(str, idx))}]" if idx else "")
+def _idx(idx: tuple) -> str:
+    return f"[{', '.join(map(str, idx))}]" if idx else ""
 
 
-def grad_view(r: GradResult):
-    """The gradient by every method side by side, their costs, formulas and the verdict."""
+TITLES = {
+    "gradient": lambda r, key: f"∂f/∂{key}",
+    "vjp": lambda r, key: f"vᵀ·∂f/∂{key}  (vector-Jacobian product)",
+    "jvp": lambda r, key: "J·t  (Jacobian-vector product)",
+    "jacobian": lambda r, key: f"∂f/∂{key}  (Jacobian: output {_shape(np.shape(r.value))}, input "
+                               f"{_shape(np.shape(r.at[key]))})",
+    "hessian": lambda r, key: "∂²f/∂{}∂{}".format(*key.split(",")),
+}
+
+
+def component(r: GradResult, key: str, idx: tuple) -> str:
+    """The name of one entry of a result array: x[0], f[1] / x[2], (x[0], y[1])."""
+    if r.kind in ("gradient", "vjp"):
+        return key + _idx(idx)
+    if r.kind == "jvp":
+        return "f" + _idx(idx)
+    if r.kind == "jacobian":
+        k = np.ndim(r.value)
+        return f"f{_idx(idx[:k])} / {key}{_idx(idx[k:])}"
+    a, b = key.split(",")
+    k = np.ndim(r.at[a])
+    return f"{a}{_idx(idx[:k])}, {b}{_idx(idx[k:])}"
+
+
+def comparison_view(r: GradResult):
+    """A derivative by every method side by side, their costs, formulas and the verdict."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -50,46 +74,72 @@ def grad_view(r: GradResult):
     for name, v in r.at.items():
         parts.append(Text(f"at {name} = {array(v)}"))
     parts.append(Text(f"value {array(r.value)}"))
+    if "seed" in r.extra:
+        parts.append(Text(f"seed v = {array(r.extra['seed'])}"))
+    for name, v in r.extra.get("tangent", {}).items():
+        parts.append(Text(f"tangent t of {name} = {array(v)}"))
     ran = [m for m in r.methods.values() if m.ran]
+    ref = r.methods[r.reference].gradient if r.methods[r.reference].ran else {}
+    limit = SMALL * (3 if r.kind in ("jacobian", "hessian") else 1)
 
-    for name in r.wrt:
-        table = Table(title=Text(f"∂f/∂{name}"), title_justify="left", box=None, pad_edge=False)
+    for key in ref:
+        table = Table(title=Text(TITLES[r.kind](r, key)), title_justify="left", box=None, pad_edge=False)
         table.add_column("component", style="bold")
         for m in ran:
             table.add_column(m.name, justify="right")
-        shape = np.shape(r.at[name])
-        if int(np.prod(shape)) <= SMALL:
+        shape = np.shape(ref[key])
+        if int(np.prod(shape)) <= limit:
             for idx in np.ndindex(*shape):
-                table.add_row(Text(_index_label(name, idx)), *(number(np.asarray(m.gradient[name])[idx]) for m in ran))
+                table.add_row(Text(component(r, key, idx)),
+                              *(number(np.asarray(m.gradient[key])[idx]) for m in ran))
         else:
-            table.add_row(Text(name), *(array(m.gradient[name]) for m in ran))
+            table.add_row(Text(key), *(array(m.gradient[key]) for m in ran))
         parts += [Text(""), table]
 
     cost = Table(title="methods", title_justify="left", box=None, pad_edge=False)
-    for col in ("method", f"max |Δ| vs {r.reference}", "time", "evaluations", "note"):
-        cost.add_column(col, justify="left" if col in ("method", "note") else "right")
-    ref = r.methods[r.reference].gradient if r.methods[r.reference].ran else None
+    for col in ("method", f"max |Δ| vs {r.reference}", "time", "evaluations", "cost"):
+        cost.add_column(col, justify="left" if col in ("method", "cost") else "right")
     for m in r.methods.values():
         if not m.ran:
             cost.add_row(m.name, "—", _seconds(m.seconds), "—", Text(f"skipped: {m.skipped}"))
             continue
-        diff = "—" if m.name == r.reference or ref is None else number(_max_diff(m.gradient, ref))
-        detail = {"numeric": lambda: f"{m.method} differences, step {m.step:.3g}",
-                  "reverse": lambda: "one forward pass + one reverse sweep",
-                  "forward": lambda: "one tangent pass per input component",
-                  "symbolic": lambda: "SymPy derivative evaluated at the point"}[m.name]()
+        diff = "—" if m.name == r.reference or not ref else number(_max_diff(m.gradient, ref))
         cost.add_row(m.name, diff, _seconds(m.seconds), "—" if m.evaluations is None else str(m.evaluations),
-                     Text(detail))
+                     Text(m.note or DEFAULT_NOTES[m.name](m)))
     parts += [Text(""), cost]
+    parts += [Text(line) for line in _extra_lines(r)]
 
     sym = r.methods.get("symbolic")
-    if sym is not None and sym.ran:
+    if sym is not None and sym.ran and sym.formula is not None:
         parts.append(Text(""))
         for name, f in sym.formula_text().items():
             text = f if isinstance(f, str) else _formula_list(f)
             parts.append(Text(f"symbolic ∂f/∂{name} = {text}"))
     parts += [Text(""), verdict(r)]
     return Group(*parts)
+
+
+grad_view = comparison_view
+
+DEFAULT_NOTES = {
+    "numeric": lambda m: f"{m.method} differences, step {m.step:.3g}",
+    "reverse": lambda m: "one forward pass + one reverse sweep",
+    "forward": lambda m: "one tangent pass per input component",
+    "symbolic": lambda m: "SymPy derivative evaluated at the point",
+}
+
+
+def _extra_lines(r: GradResult) -> list[str]:
+    lines = []
+    if r.kind == "jacobian":
+        passes = r.extra["passes"]
+        lines += ["", f"passes: forward mode {passes['forward']} (one per input), "
+                      f"reverse mode {passes['reverse']} (one per output)", f"chosen: {r.extra['mode_reason']}"]
+    if r.kind == "hessian":
+        lines += ["", "A second derivative costs more than a first: the gradient is one reverse sweep; the Hessian "
+                      "records that sweep as a graph and makes one more pass over it per input (or n² passes "
+                      "forward-over-forward, 2n gradients by finite differences)."]
+    return lines
 
 
 def _formula_list(f, limit: int = 8) -> str:
@@ -182,3 +232,26 @@ def graph_tree(rep: GraphReport):
         branch = parent.add(line(by_id[nid]))
         stack.extend((child, branch) for child in reversed(by_id[nid].inputs))
     return Group(root, *_graph_notes(rep))
+
+
+def trace_view(t):
+    """The evaluation trace: primal and tangent side by side, then the adjoint trace and the costs."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    direction = ", ".join(f"{k} = {array(v)}" for k, v in t.tangent.items())
+    top = Table(box=None, pad_edge=False, title=Text(f"evaluation trace of {t.expr.strip()}"), title_justify="left")
+    top.add_column("forward primal trace")
+    top.add_column(Text(f"forward tangent trace (direction {direction})"))
+    for p, d in zip(t.primal, t.tangents):
+        top.add_row(Text(p.text), Text(d.text))
+    bottom = Table(box=None, pad_edge=False, title="reverse adjoint trace", title_justify="left")
+    bottom.add_column("chain-rule updates, in the order the reverse sweep made them")
+    for row in t.adjoints:
+        bottom.add_row(Text(row.text))
+    c = t.cost
+    cost = Text(f"cost: forward pass {c['forward_ops']} ops; tangent pass {c['tangent_ops']} rule applications "
+                f"(one input direction); adjoint pass {c['adjoint_ops']} rule applications (every input at once); "
+                f"{c['values_stored']} values ({c['scalars_stored']} numbers) stored for the reverse sweep")
+    return Group(top, Text(""), bottom, Text(""), cost)

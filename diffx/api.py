@@ -1,4 +1,4 @@
-"""The Python API: `parse`, `evaluate`, `grad`, `compare`, `inspect_graph`.
+"""The Python API: `parse`, `evaluate`, `grad`, `compare`, `jacobian`, `hessian`, `jvp`, `vjp`.
 
 Values come by keyword (`x=[0, 1, 2, 3]`) or as `at={"x": ...}`; a value may
 be a number, a nested list, an array, or a constant expression string.
@@ -18,7 +18,9 @@ from .methods import DEFAULT_METHODS, METHODS, Problem
 from .parser import parse as _parse
 from .results import GradResult, judge
 from .errors import InputError
-from .values import bind, choose_wrt
+from . import derivatives as _derivatives
+from .derivatives import seeded
+from .values import bind, choose_wrt, value_of
 
 
 def parse(expr: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0) -> Graph:
@@ -27,11 +29,12 @@ def parse(expr: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0) -> Graph
 
 
 def problem(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
-            seed: int = 0, limits: Limits = DEFAULT_LIMITS, values: Mapping[str, Any] | None = None) -> Problem:
+            seed: int = 0, limits: Limits = DEFAULT_LIMITS, values: Mapping[str, Any] | None = None,
+            **more: Any) -> Problem:
     """Parse, bind the point and run the forward pass once: what every method starts from."""
     rng = Seeded(seed)
     graph = expr if isinstance(expr, Graph) else _parse(expr, limits=limits, rng=rng)
-    merged = {**(at or {}), **(values or {})}
+    merged = {**(at or {}), **(values or {}), **more}
     point = bind(graph, merged, rng=rng, limits=limits)
     return Problem.build(graph, point, choose_wrt(graph, wrt), limits)
 
@@ -42,15 +45,20 @@ def evaluate(expr: str | Graph, at: Mapping[str, Any] | None = None, *, seed: in
 
 
 def grad(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
-         method: str = "reverse", seed: int = 0, limits: Limits = DEFAULT_LIMITS, **values) -> dict[str, np.ndarray]:
-    """The gradient {name: array} of a scalar output, by one method (default reverse AD)."""
+         method: str = "reverse", seed: Any = 0, limits: Limits = DEFAULT_LIMITS, **values) -> dict[str, np.ndarray]:
+    """The gradient {name: array} of a scalar output, by one method (default reverse AD).
+
+    `seed` is the random seed for randn/rand when it is an integer; an array
+    (or array text) is a VJP seed V, and the result is Vᵀ·J, as PyTorch's
+    `y.backward(V)` gives for a non-scalar output.
+    """
     _check_methods([method])
-    p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
+    random_seed, v = _split_seed(seed)
+    p = problem(expr, at, wrt=wrt, seed=random_seed, limits=limits, values=values)
+    if v is not None:
+        p = vjp_problem(p, v)
     p.require_scalar()
-    result = _methods.run(method, p)
-    if not result.ran:
-        raise InputError(f"the {method} method cannot run here: {result.skipped}")
-    return result.gradient
+    return _run_one(p, METHODS, method)
 
 
 def compare(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
@@ -64,16 +72,136 @@ def compare(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iter
 def compare_problem(p: Problem, methods: Iterable[str] | None = None, *, rtol: float = 1e-6,
                     atol: float = 1e-8) -> GradResult:
     """`compare` on a prepared problem (the CLI's entry, which reads values itself)."""
-    names = list(dict.fromkeys(methods or DEFAULT_METHODS))
-    _check_methods(names)
     p.require_scalar()
-    results = {name: _methods.run(name, p) for name in names}
+    return _side_by_side(p, "gradient", METHODS, methods or DEFAULT_METHODS, rtol, atol)
+
+
+def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol: float, atol: float,
+                  extra: dict | None = None, **options) -> GradResult:
+    """Run methods from `table` on one problem and judge them against the first that ran."""
+    names = list(dict.fromkeys(names))
+    _check_methods(names, table)
+    results = {name: _methods.run(name, p, table, **options) for name in names}
     reference = next((n for n in ("reverse", "forward", "symbolic", "numeric") if n in results and results[n].ran),
                      names[0])
-    result = GradResult(p.graph.source, p.point, np.asarray(p.output), p.wrt, results, reference, rtol, atol)
+    result = GradResult(p.graph.source, p.point, np.asarray(p.output), p.wrt, results, reference, rtol, atol,
+                        kind=kind, extra=extra or {})
     if results[reference].ran:
         judge(result)
     return result
+
+
+def _split_seed(seed) -> tuple[int, Any]:
+    """`seed` is the random seed when it is an integer, else the VJP seed vector."""
+    if seed is None:
+        return 0, None
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return int(seed), None
+    if isinstance(seed, str) and seed.strip().lstrip("+-").isdigit():
+        return int(seed), None
+    return 0, seed
+
+
+def vjp_problem(p: Problem, seed, *, rng=None) -> Problem:
+    """The problem whose gradient is seedᵀJ: the same point, output sum(seed * output)."""
+    v = value_of(seed, name="the seed", rng=rng or Seeded(0), limits=p.limits)
+    if v.shape != np.shape(p.output):
+        raise InputError(f"the seed has shape {v.shape}, but the output has shape {np.shape(p.output)}")
+    return Problem.build(seeded(p.graph, v), p.point, p.wrt, p.limits)
+
+
+def vjp_compare(p: Problem, seed, methods=None, *, rtol=1e-6, atol=1e-8, rng=None) -> GradResult:
+    q = vjp_problem(p, seed, rng=rng)
+    r = _side_by_side(q, "vjp", METHODS, methods or DEFAULT_METHODS, rtol, atol,
+                      extra={"seed": q.graph.nodes[q.graph.output - 2].params["value"]})
+    r.value = np.asarray(p.output)
+    return r
+
+
+def jvp_compare(p: Problem, tangent: Mapping[str, Any], methods=None, *, rtol=1e-6, atol=1e-8,
+                rng=None) -> GradResult:
+    t = {k: value_of(v, name=f"the tangent of {k}", rng=rng or Seeded(0), limits=p.limits)
+         for k, v in tangent.items()}
+    _derivatives._tangents(p, t)          # bad input fails here, before any method runs
+    return _side_by_side(p, "jvp", _derivatives.JVP, methods or ("forward", "reverse", "symbolic", "numeric"),
+                         rtol, atol, extra={"tangent": t}, tangent=t)
+
+
+def jacobian_compare(p: Problem, methods=None, *, mode: str = "auto", rtol=1e-6, atol=1e-8) -> GradResult:
+    """The Jacobian by forward and reverse AD (or the mode chosen), SymPy and finite differences."""
+    n = sum(int(np.size(p.point[k])) for k in p.wrt)
+    m = int(np.size(p.output))
+    chosen, why = _choose_mode(mode, n, m)
+    ad = [chosen] if mode != "both" else ["reverse", "forward"]
+    names = methods or (*ad, "symbolic", "numeric")
+    return _side_by_side(p, "jacobian", _derivatives.JACOBIAN, names, rtol, atol,
+                         extra={"output_shape": list(np.shape(p.output)), "mode": chosen, "mode_reason": why,
+                                "passes": {"forward": n, "reverse": m}})
+
+
+def _choose_mode(mode: str, n: int, m: int) -> tuple[str, str]:
+    """Forward mode costs one pass per input (n), reverse one sweep per output (m)."""
+    if mode in ("auto", "both"):
+        chosen = "reverse" if m <= n else "forward"
+        return chosen, (f"{chosen} mode: {min(m, n)} pass(es) instead of {max(m, n)} "
+                        f"(reverse needs one per output, m = {m}; forward one per input, n = {n})")
+    if mode not in ("forward", "reverse"):
+        raise InputError(f"unknown mode {mode!r}: choose forward, reverse or auto")
+    return mode, f"{mode} mode, as asked (forward would need {n} pass(es), reverse {m})"
+
+
+def hessian_compare(p: Problem, methods=None, *, rtol=1e-6, atol=1e-6) -> GradResult:
+    p.require_scalar()
+    return _side_by_side(p, "hessian", _derivatives.HESSIAN, methods or ("reverse", "symbolic", "numeric"),
+                         rtol, atol)
+
+
+def jacobian(expr, at=None, *, wrt=None, mode: str = "auto", method: str | None = None, seed: int = 0,
+             limits: Limits = DEFAULT_LIMITS, **values):
+    """The Jacobian: shape output + variable with one variable, else a dict by variable name."""
+    p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
+    n, m = sum(int(np.size(p.point[k])) for k in p.wrt), int(np.size(p.output))
+    name = method if method not in (None, "ad") else _choose_mode(mode, n, m)[0]
+    return _single(p, _derivatives.JACOBIAN, name)
+
+
+def hessian(expr, at=None, *, wrt=None, method: str = "reverse", seed: int = 0, limits: Limits = DEFAULT_LIMITS,
+            **values):
+    """Second derivatives of a scalar output: shape var + var with one variable, else a dict keyed by pairs."""
+    p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
+    p.require_scalar()
+    blocks = _run_one(p, _derivatives.HESSIAN, method)
+    if len(p.wrt) == 1:
+        return blocks[f"{p.wrt[0]},{p.wrt[0]}"]
+    return {tuple(k.split(",")): v for k, v in blocks.items()}
+
+
+def jvp(expr, at=None, *, tangent: Mapping[str, Any], wrt=None, method: str = "forward", seed: int = 0,
+        limits: Limits = DEFAULT_LIMITS, **values) -> np.ndarray:
+    """The Jacobian-vector product J·t (shape of the output); `tangent` maps variables to directions."""
+    p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
+    t = {k: value_of(v, name=f"the tangent of {k}", rng=Seeded(seed), limits=limits) for k, v in tangent.items()}
+    return _run_one(p, _derivatives.JVP, method, tangent=t)["jvp"]
+
+
+def vjp(expr, at=None, *, seed, wrt=None, method: str = "reverse", limits: Limits = DEFAULT_LIMITS,
+        random_seed: int = 0, **values) -> dict[str, np.ndarray]:
+    """The vector-Jacobian product seedᵀJ, per variable (PyTorch's y.backward(seed))."""
+    p = problem(expr, at, wrt=wrt, seed=random_seed, limits=limits, values=values)
+    return _run_one(vjp_problem(p, seed), METHODS, method)
+
+
+def _single(p: Problem, table: dict, method: str):
+    out = _run_one(p, table, method)
+    return out[p.wrt[0]] if len(p.wrt) == 1 else out
+
+
+def _run_one(p: Problem, table: dict, method: str, **options) -> dict:
+    _check_methods([method], table)
+    result = _methods.run(method, p, table, **options)
+    if not result.ran:
+        raise InputError(f"the {method} method cannot run here: {result.skipped}")
+    return result.gradient
 
 
 def inspect_graph(expr: str | Graph, at: Mapping[str, Any] | None = None, *, seed: int = 0,
@@ -83,7 +211,7 @@ def inspect_graph(expr: str | Graph, at: Mapping[str, Any] | None = None, *, see
     return report(p.graph, p.values)
 
 
-def _check_methods(names: Iterable[str]) -> None:
+def _check_methods(names: Iterable[str], table: dict = METHODS) -> None:
     for name in names:
-        if name not in METHODS:
-            raise InputError(f"unknown method {name!r}: choose from {', '.join(METHODS)}")
+        if name not in table:
+            raise InputError(f"unknown method {name!r}: choose from {', '.join(table)}")

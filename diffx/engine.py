@@ -15,14 +15,20 @@ from .errors import InputError, ShapeError
 from .graph import Graph, Node
 from .ops import OPS, P
 
+_FORWARD = {name: op.forward for name, op in OPS.items()}
+_DISPATCH = {name: getattr(P, name) for name, op in OPS.items() if op.forward is not None}
+
 
 def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None = None,
-             upto: int | None = None) -> list:
+             upto: int | None = None, traced: bool = False) -> list:
     """Forward pass: the value of every node, given a value for every variable.
 
     `overrides` pins nodes to given values (how the numeric method keeps a
     detached sub-expression frozen at the point while it perturbs inputs).
+    With `traced`, ops go through the `P` dispatchers, so traced values
+    record themselves; plain numbers skip that indirection.
     """
+    table = _DISPATCH if traced else _FORWARD
     nodes = graph.nodes if upto is None else graph.nodes[:upto + 1]
     values: list = [None] * len(nodes)
     overrides = overrides or {}
@@ -38,7 +44,7 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
             else:
                 args = [values[i] for i in node.inputs]
                 try:
-                    values[node.id] = OPS[node.op].forward(*args, **node.params)
+                    values[node.id] = table[node.op](*args, **node.params)
                 except (ValueError, IndexError, TypeError) as exc:
                     raise _shape_error(graph, node, args, exc) from None
     return values
@@ -68,24 +74,25 @@ def evaluate_constant(graph: Graph, node_id: int):
     return values[node_id]
 
 
-def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = None) -> list:
+def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = None, on_step=None) -> list:
     """Reverse sweep: the adjoint d(seed . output)/d(node) of every node.
 
     With `wrt`, only nodes that lie between those nodes and the output are
     visited (what a gradient needs); without it, every node that reaches the
     output gets its adjoint (what the graph view shows). Nodes reached only
-    through `detach`, or not at all, keep `None`.
+    through `detach`, or not at all, keep `None`. `on_step(node, k, g, c)` is
+    told of every contribution c that input k of node receives (the trace view).
     """
     n = len(graph.nodes)
     needs = graph.depends_on(wrt) if wrt is not None else [True] * n
     adj: list = [None] * n
     adj[graph.output] = seed
     with np.errstate(all="ignore"):
-        _reverse_sweep(graph, values, adj, needs)
+        _reverse_sweep(graph, values, adj, needs, on_step)
     return adj
 
 
-def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list) -> None:
+def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_step) -> None:
     for node in reversed(graph.nodes[:graph.output + 1]):
         g = adj[node.id]
         if g is None or not node.inputs:
@@ -100,22 +107,25 @@ def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list) -> No
             c = rule(g, y, *args, argnum=k, **node.params) if op.variadic else rule(g, y, *args, **node.params)
             if np.shape(c) != np.shape(args[k]):
                 c = P.sum_to(c, shape=np.shape(args[k]))
+            if on_step is not None:
+                on_step(node, k, g, c)
             adj[j] = c if adj[j] is None else adj[j] + c
 
 
-def forward_tangents(graph: Graph, values: Sequence, seeds: dict[int, Any]) -> list:
+def forward_tangents(graph: Graph, values: Sequence, seeds: dict[int, Any], on_step=None) -> list:
     """Forward-mode sweep: the tangent of every node, given tangents of some nodes.
 
     A node whose inputs all have no tangent has none (`None`), so one pass
-    costs only the nodes that depend on the seeded inputs.
+    costs only the nodes that depend on the seeded inputs. `on_step(node, k,
+    t, c)` is told of every contribution c from input k (the trace view).
     """
     tangents: list = [None] * len(graph.nodes)
     with np.errstate(all="ignore"):
-        _tangent_sweep(graph, values, seeds, tangents)
+        _tangent_sweep(graph, values, seeds, tangents, on_step)
     return tangents
 
 
-def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangents: list) -> None:
+def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangents: list, on_step) -> None:
     for node in graph.nodes:
         if node.id in seeds:
             tangents[node.id] = seeds[node.id]
@@ -134,6 +144,8 @@ def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangen
             c = rule(t, y, *args, argnum=k, **node.params) if op.variadic else rule(t, y, *args, **node.params)
             if np.shape(c) != np.shape(y):
                 c = P.broadcast_to(c, shape=np.shape(y))
+            if on_step is not None:
+                on_step(node, k, t, c)
             total = c if total is None else total + c
         tangents[node.id] = total
 

@@ -98,21 +98,29 @@ class Graph:
         return dep
 
     def describe(self, node: Node) -> str:
-        """One line of the flat listing: `v2 = dot(v0, v0)`."""
+        """One line of the flat listing: `v2 = v1:x . v1:x`."""
+        return f"{self.ref(node.id)} = {self.rhs(node, self.ref)}"
+
+    def rhs(self, node: Node, ref) -> str:
+        """The right-hand side of a node, its inputs written by `ref(id)`."""
         op = OPS[node.op]
-        args = [self.ref(i) for i in node.inputs]
+        args = [ref(i) for i in node.inputs]
         if node.op == "var":
-            rhs = "input"
-        elif node.op == "const":
-            rhs = _short(node.params["value"])
-        elif op.infix and len(args) == 2:
-            rhs = f"{args[0]} {op.infix} {args[1]}"
-        elif op.infix and len(args) == 1:
-            rhs = f"{op.infix}{args[0]}"
-        else:
-            extra = [f"{k}={_short(v)}" for k, v in node.params.items()]
-            rhs = f"{op.display}({', '.join(args + extra)})"
-        return f"{self.ref(node.id)} = {rhs}"
+            return "input"
+        if node.op == "const":
+            return _short(node.params["value"])
+        if node.op == "index":
+            return f"{args[0]}[{', '.join(_key_text(k) for k in node.params['key'])}]"
+        if node.op == "transpose":
+            return f"{args[0]}.T"
+        if node.op == "stack":
+            return f"[{', '.join(args)}]"
+        if op.infix and len(args) == 2:
+            return f"{args[0]} {op.infix} {args[1]}"
+        if op.infix and len(args) == 1:
+            return f"{op.infix}{args[0]}"
+        extra = [f"{k}={_short(v)}" for k, v in node.params.items()]
+        return f"{op.display}({', '.join(args + extra)})"
 
     def ref(self, i: int) -> str:
         node = self.nodes[i]

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import numeric, symbolic
 from .engine import backward, evaluate, forward_tangents
-from .errors import DiffxError, NotScalarError
+from .errors import DiffxError, NotScalarError, RuleError
 from .graph import Graph
 from .limits import Limits
 from .results import MethodResult
@@ -39,7 +39,9 @@ class Problem:
         shape = np.shape(self.output)
         if shape != ():
             raise NotScalarError(f"the output has shape {tuple(shape)}, but a gradient needs a scalar "
-                                 "output: wrap it in sum(...) or mean(...)",
+                                 "output: wrap it in sum(...), or give a seed V for the vector-Jacobian "
+                                 "product (--seed V), a tangent T for the Jacobian-vector product "
+                                 "(--tangent T), or ask for the whole Jacobian (diffx jacobian)",
                                  source=self.graph.source, span=self.graph.nodes[self.graph.output].span)
 
     def zeros(self, name: str) -> np.ndarray:
@@ -103,13 +105,14 @@ METHODS: dict[str, Callable[[Problem], MethodResult]] = {
 DEFAULT_METHODS = ("reverse", "symbolic", "numeric")
 
 
-def run(name: str, p: Problem) -> MethodResult:
+def run(name: str, p: Problem, table: dict[str, Callable[..., MethodResult]] = METHODS,
+        **options: Any) -> MethodResult:
     """Run one method, timing it; a method that cannot run says why instead of failing."""
     start = time.perf_counter()
     try:
-        result = METHODS[name](p)
+        result = table[name](p, **options)
     except DiffxError as exc:
-        if name == "reverse":
+        if name in ("reverse", "forward") and not isinstance(exc, RuleError):
             raise
         result = MethodResult(name, skipped=exc.message)
     except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:

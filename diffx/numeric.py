@@ -7,6 +7,7 @@ other methods differentiate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,28 +31,41 @@ def frozen_nodes(graph: Graph, values: list) -> dict[int, np.ndarray]:
     return {n.id: values[n.id] for n in graph.nodes if n.op == "detach"}
 
 
+def central(f: Callable[[dict], Any], point: dict, name: str, idx: tuple) -> tuple[Any, float]:
+    """Central difference of f (an array, or a dict of arrays) along one component of `name`.
+
+    The step is h = eps^(1/3) * max(1, |x|); the divisor is the step actually
+    taken after rounding, (x + h) - (x - h).
+    """
+    x = np.asarray(point[name], dtype=np.float64)
+    h = CENTRAL_STEP * max(1.0, abs(float(x[idx])))
+    up, down = x.copy(), x.copy()
+    up[idx] += h
+    down[idx] -= h
+    width = up[idx] - down[idx]
+    fu, fd = f({**point, name: up}), f({**point, name: down})
+    if isinstance(fu, dict):
+        return {k: (fu[k] - fd[k]) / width for k in fu}, h
+    return (fu - fd) / width, h
+
+
+def output_function(graph: Graph, values: list) -> Callable[[dict], np.ndarray]:
+    """The output as a function of the variables, detached nodes frozen at the point."""
+    frozen = frozen_nodes(graph, values)
+    return lambda env: np.asarray(evaluate(graph, env, overrides=frozen, upto=graph.output)[graph.output],
+                                  dtype=np.float64)
+
+
 def central_gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str]) -> NumericResult:
     """Central differences, one pair of evaluations per scalar input."""
-    frozen = frozen_nodes(graph, values)
+    f = output_function(graph, values)
     grads: dict[str, np.ndarray] = {}
     evaluations, largest = 0, 0.0
     for name in wrt:
-        x = np.asarray(point[name], dtype=np.float64)
-        g = np.empty(x.shape)
-        for idx in np.ndindex(*x.shape):
-            h = CENTRAL_STEP * max(1.0, abs(x[idx]))
-            up, down = x.copy(), x.copy()
-            up[idx] += h
-            down[idx] -= h
-            h2 = up[idx] - down[idx]      # the step actually taken, after rounding
-            fu = _value(graph, {**point, name: up}, frozen)
-            fd = _value(graph, {**point, name: down}, frozen)
-            g[idx] = (fu - fd) / h2
+        g = np.empty(np.shape(point[name]))
+        for idx in np.ndindex(*g.shape):
+            g[idx], h = central(f, point, name, idx)
             evaluations += 2
             largest = max(largest, h)
         grads[name] = g
     return NumericResult(grads, largest, evaluations)
-
-
-def _value(graph: Graph, env: dict, frozen: dict) -> float:
-    return float(np.asarray(evaluate(graph, env, overrides=frozen, upto=graph.output)[graph.output]))

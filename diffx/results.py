@@ -54,6 +54,7 @@ class MethodResult:
     step: float | None = None                       # numeric: the step used
     method: str | None = None                       # numeric: which difference formula
     skipped: str | None = None
+    note: str | None = None                         # what it cost, in words ("4 tangent passes")
 
     @property
     def ran(self) -> bool:
@@ -69,10 +70,11 @@ class MethodResult:
             out[name] = text.item() if text.ndim == 0 else text.tolist()
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self, key: str = "gradient") -> dict:
         if self.skipped is not None:
             return {"skipped": self.skipped}
-        d: dict[str, Any] = {"gradient": jsonable(self.gradient), "seconds": self.seconds}
+        arrays = self.gradient["jvp"] if key == "jvp" else self.gradient   # a JVP is one array, not per variable
+        d: dict[str, Any] = {key: jsonable(arrays), "seconds": self.seconds}
         if self.method is not None:
             d["method"] = self.method
         if self.formula is not None:
@@ -81,6 +83,8 @@ class MethodResult:
             d["step"] = jsonable(self.step)
         if self.evaluations is not None:
             d["evaluations"] = self.evaluations
+        if self.note is not None:
+            d["cost"] = self.note
         return d
 
 
@@ -99,6 +103,8 @@ class GradResult:
     agree: bool = True
     max_abs_diff: float = 0.0
     disagreements: list[str] = field(default_factory=list)
+    kind: str = "gradient"                              # gradient, vjp, jvp, jacobian or hessian
+    extra: dict[str, Any] = field(default_factory=dict)  # kind-specific JSON fields (seed, passes, ...)
 
     @property
     def gradient(self) -> dict[str, np.ndarray]:
@@ -111,9 +117,10 @@ class GradResult:
             "at": jsonable(self.at),
             "value": jsonable(self.value),
             "wrt": list(self.wrt),
-            "methods": {name: m.to_dict() for name, m in self.methods.items()},
+            "methods": {name: m.to_dict(self.kind) for name, m in self.methods.items()},
             "agree": self.agree,
             "max_abs_diff": jsonable(self.max_abs_diff),
+            **{k: jsonable(v) for k, v in self.extra.items()},
         }
 
 
@@ -124,7 +131,7 @@ def judge(result: GradResult) -> None:
     for m in result.methods.values():
         if m.name == result.reference or not m.ran:
             continue
-        for name in result.wrt:
+        for name in ref:
             a, b = np.asarray(m.gradient[name]), np.asarray(ref[name])
             both = np.isfinite(a) & np.isfinite(b)
             if not both.any():

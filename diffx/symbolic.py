@@ -41,7 +41,9 @@ def number(sp, v: float):
         return sp.nan
     if math.isinf(v):
         return sp.oo if v > 0 else -sp.oo
-    return sp.Float(v, 17)
+    text = repr(v)
+    # a short decimal (as typed: 0.1, 3.7) is taken exactly; a long one (randn) as the double it is
+    return sp.Rational(text) if len(text) <= 10 else sp.Float(v, 17)
 
 
 def numbers(sp, a) -> np.ndarray:
@@ -87,20 +89,55 @@ def check_size(point, wrt, limits: Limits) -> None:
                          f"({limits.max_symbolic_components}; raise it with Limits(max_symbolic_components=...))")
 
 
+def _objects(items: list, shape: tuple) -> np.ndarray:
+    """An object array of SymPy terms (numpy must not read them as sequences)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out.reshape(shape)
+
+
+class Formulas:
+    """The output of a graph as SymPy terms, with the symbols of the variables and their values."""
+
+    def __init__(self, graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits):
+        check_size(point, wrt, limits)
+        self.sp = sympy()
+        self.out, self.syms = translate(graph, values, point, wrt)
+        self.point, self.wrt = point, wrt
+        self.subs = {s: self.sp.Float(float(v), 30) for name in wrt
+                     for s, v in zip(np.ravel(self.syms[name]), np.ravel(point[name]))}
+
+    def value(self, exprs: np.ndarray) -> np.ndarray:
+        return np.array([to_float(e.xreplace(self.subs)) for e in np.ravel(exprs)]).reshape(np.shape(exprs))
+
+    def derivative(self, f: np.ndarray, name: str) -> np.ndarray:
+        """d f / d name: shape f.shape + name's shape."""
+        shape = np.shape(self.point[name])
+        items = [self.sp.diff(fi, s) for fi in np.ravel(f) for s in np.ravel(self.syms[name])]
+        return _objects(items, np.shape(f) + shape)
+
+
 def gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits):
     """Formulas d(output)/d(each component) and their values at the point."""
-    check_size(point, wrt, limits)
-    sp = sympy()
-    out, syms = translate(graph, values, point, wrt)
-    f = out.reshape(()).item() if np.ndim(out) == 0 else out.item()
-    subs = {s: sp.Float(float(v), 30) for name in wrt
-            for s, v in zip(np.ravel(syms[name]), np.ravel(point[name]))}
-    formulas, grads = {}, {}
-    for name in wrt:
-        flat = [sp.diff(f, s) for s in np.ravel(syms[name])]
-        formulas[name] = np.asarray(flat + [None], dtype=object)[:-1].reshape(np.shape(point[name]))
-        grads[name] = np.array([to_float(d.xreplace(subs)) for d in flat]).reshape(np.shape(point[name]))
-    return formulas, grads
+    fs = Formulas(graph, values, point, wrt, limits)
+    formulas = {name: fs.derivative(fs.out, name) for name in wrt}
+    return formulas, {name: fs.value(f) for name, f in formulas.items()}
+
+
+def jacobian(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits):
+    """d(output components)/d(input components): shape output + variable, per variable."""
+    fs = Formulas(graph, values, point, wrt, limits)
+    if np.size(fs.out) > limits.max_symbolic_components:
+        raise LimitError(f"{np.size(fs.out)} output components are more than the symbolic method takes "
+                         f"({limits.max_symbolic_components})")
+    return {name: fs.value(fs.derivative(fs.out, name)) for name in wrt}
+
+
+def hessian(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits):
+    """Second derivatives of a scalar output, in blocks keyed "a,b" (shape a + b)."""
+    fs = Formulas(graph, values, point, wrt, limits)
+    first = {name: fs.derivative(fs.out, name) for name in wrt}
+    return {f"{a},{b}": fs.value(fs.derivative(first[a], b)) for a in wrt for b in wrt}
 
 
 def to_float(expr) -> float:

@@ -93,3 +93,26 @@ def choose_wrt(graph: Graph, wrt: Iterable[str] | str | None) -> list[str]:
     if not names:
         raise InputError("--wrt names no variable")
     return list(dict.fromkeys(names))
+
+
+def read_directions(texts: Iterable[str], graph: Graph, point: dict[str, np.ndarray], *, rng,
+                    limits: Limits = DEFAULT_LIMITS, what: str = "--tangent") -> dict[str, np.ndarray]:
+    """Read tangent directions: `x` (ones in x's shape), `x=1,0,0`, or `1,0,0` for the one variable."""
+    out: dict[str, np.ndarray] = {}
+    for text in texts:
+        name = text.strip()
+        if name in graph.variables:
+            out[name] = np.ones(np.shape(point[name]))
+            continue
+        m = _NAMED.match(text)
+        if m:
+            name, body = m.group(1), m.group(2)
+        elif len(graph.variables) == 1:
+            name, body = next(iter(graph.variables)), text
+        else:
+            raise InputError(f"{what} {text!r} has no name: write {what} name=value or {what} name")
+        if name not in graph.variables:
+            raise InputError(f"{what} {name}: not a variable of the expression "
+                             f"(its variables: {', '.join(graph.variables)})")
+        out[name] = value_of(body, name=f"the {what} of {name}", rng=rng, limits=limits)
+    return out
