@@ -240,6 +240,9 @@ def graph(
     _guard(debug, body)
 
 
+from . import pictures  # noqa: E402,F401  (registers `diffx plot`)
+
+
 def main() -> None:
     app()
 
