@@ -82,7 +82,7 @@ def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol
     names = list(dict.fromkeys(names))
     _check_methods(names, table)
     results = {name: _methods.run(name, p, table, **options) for name in names}
-    reference = next((n for n in ("reverse", "forward", "symbolic", "numeric") if n in results and results[n].ran),
+    reference = next((n for n in ("symbolic", "reverse", "forward", *names) if n in results and results[n].ran),
                      names[0])
     result = GradResult(p.graph.source, p.point, np.asarray(p.output), p.wrt, results, reference, rtol, atol,
                         kind=kind, extra=extra or {})

@@ -97,6 +97,16 @@ class Graph:
                 dep[node.id] = any(dep[j] and op.vjp_rule(k) is not None for k, j in enumerate(node.inputs))
         return dep
 
+    def influenced_by(self, ids) -> list[bool]:
+        """Which nodes' values change when the nodes in `ids` change (detach stops it: it is frozen)."""
+        hit = [False] * len(self.nodes)
+        for i in ids:
+            hit[i] = True
+        for node in self.nodes:
+            if not hit[node.id] and node.op != "detach":
+                hit[node.id] = any(hit[i] for i in node.inputs)
+        return hit
+
     def describe(self, node: Node) -> str:
         """One line of the flat listing: `v2 = v1:x . v1:x`."""
         return f"{self.ref(node.id)} = {self.rhs(node, self.ref)}"

@@ -91,18 +91,25 @@ def _symbolic(p: Problem) -> MethodResult:
     return MethodResult("symbolic", grads, formula=formulas)
 
 
-def _numeric(p: Problem) -> MethodResult:
-    r = numeric.central_gradient(p.graph, p.values, p.point, p.wrt)
-    return MethodResult("numeric", r.gradient, evaluations=r.evaluations, step=r.step, method=r.method)
+def numeric_method(scheme: str | None, name: str) -> Callable[[Problem], MethodResult]:
+    """Finite differences by one scheme (None: the most accurate safe one for the expression)."""
+    def run(p: Problem, scheme: str | None = scheme) -> MethodResult:
+        chosen = scheme or numeric.default_scheme(p.graph, p.wrt)
+        r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, chosen)
+        return MethodResult(name, r.gradient, evaluations=r.evaluations, step=r.step, method=r.method,
+                            estimates=r.error_estimate, optimal=r.optimal)
+    return run
 
 
-METHODS: dict[str, Callable[[Problem], MethodResult]] = {
+METHODS: dict[str, Callable[..., MethodResult]] = {
     "reverse": _reverse,
     "forward": _forward,
     "symbolic": _symbolic,
-    "numeric": _numeric,
+    "numeric": numeric_method(None, "numeric"),
+    **{f"numeric-{s}": numeric_method(s, f"numeric-{s}") for s in numeric.SCHEMES_IN_ORDER},
 }
 DEFAULT_METHODS = ("reverse", "symbolic", "numeric")
+ALL_METHODS = ("reverse", "forward", "symbolic", *(f"numeric-{s}" for s in numeric.SCHEMES_IN_ORDER))
 
 
 def run(name: str, p: Problem, table: dict[str, Callable[..., MethodResult]] = METHODS,

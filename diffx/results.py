@@ -43,22 +43,48 @@ def _number(x: float):
 
 
 @dataclass
+class Errors:
+    """How far one method is from the reference."""
+
+    max_abs_error: float
+    max_rel_error: float
+    ulps: float
+    worst_index: dict[str, list[int]]
+    agrees: bool
+
+    def to_dict(self) -> dict:
+        return {"max_abs_error": jsonable(self.max_abs_error), "max_rel_error": jsonable(self.max_rel_error),
+                "ulps": jsonable(self.ulps), "worst_index": self.worst_index, "agrees": self.agrees}
+
+
+@dataclass
 class MethodResult:
-    """What one method gave: a gradient per variable, or why it was skipped."""
+    """What one method gave: a derivative per variable, or why it was skipped."""
 
     name: str
     gradient: dict[str, np.ndarray] | None = None
     seconds: float = 0.0
     evaluations: int | None = None
     formula: dict[str, np.ndarray] | None = None   # symbolic: object arrays of SymPy expressions
-    step: float | None = None                       # numeric: the step used
-    method: str | None = None                       # numeric: which difference formula
+    step: float | None = None                       # numeric: the (largest, or base) step used
+    method: str | None = None                       # numeric: which difference scheme
     skipped: str | None = None
     note: str | None = None                         # what it cost, in words ("4 tangent passes")
+    estimates: dict[str, np.ndarray] | None = None  # numeric: its own error estimate per element
+    optimal: dict[str, float] | None = None         # numeric central: the best step and its error
+    errors: Errors | None = None                    # filled in by `judge`
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ran(self) -> bool:
         return self.skipped is None
+
+    @property
+    def error_estimate(self) -> float | None:
+        if self.estimates is None:
+            return None
+        return max((float(np.max(np.where(np.isfinite(e), e, np.inf), initial=0.0))
+                    for e in self.estimates.values()), default=0.0)
 
     def formula_text(self) -> dict[str, Any] | None:
         """Formulas as strings: one per scalar variable, a nested list for arrays."""
@@ -81,33 +107,42 @@ class MethodResult:
             d["formula"] = self.formula_text()
         if self.step is not None:
             d["step"] = jsonable(self.step)
-        if self.evaluations is not None:
-            d["evaluations"] = self.evaluations
+        d["evaluations"] = self.evaluations
+        d["error_estimate"] = jsonable(self.error_estimate)
+        if self.optimal is not None:
+            d["optimal"] = jsonable(self.optimal)
+        if self.errors is not None:
+            d.update(self.errors.to_dict())
         if self.note is not None:
             d["cost"] = self.note
+        d.update(jsonable(self.extra))
         return d
 
 
 @dataclass
 class GradResult:
-    """The gradient of one expression at one point by several methods, and their verdict."""
+    """A derivative of one expression at one point by several methods, and their verdict."""
 
     expr: str
     at: dict[str, np.ndarray]
     value: Any
     wrt: list[str]
     methods: dict[str, MethodResult]
-    reference: str
+    reference: str                                      # what the errors are measured against
     rtol: float
     atol: float
     agree: bool = True
-    max_abs_diff: float = 0.0
+    max_abs_diff: float = 0.0                           # largest difference from reverse AD (or the reference)
     disagreements: list[str] = field(default_factory=list)
     kind: str = "gradient"                              # gradient, vjp, jvp, jacobian or hessian
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific JSON fields (seed, passes, ...)
 
     @property
     def gradient(self) -> dict[str, np.ndarray]:
+        """The derivative by the first AD method that ran (the reference when none did)."""
+        for name in ("reverse", "forward"):
+            if name in self.methods and self.methods[name].ran:
+                return self.methods[name].gradient
         return self.methods[self.reference].gradient
 
     def to_dict(self) -> dict:
@@ -117,6 +152,7 @@ class GradResult:
             "at": jsonable(self.at),
             "value": jsonable(self.value),
             "wrt": list(self.wrt),
+            "reference": self.reference,
             "methods": {name: m.to_dict(self.kind) for name, m in self.methods.items()},
             "agree": self.agree,
             "max_abs_diff": jsonable(self.max_abs_diff),
@@ -124,26 +160,48 @@ class GradResult:
         }
 
 
-def judge(result: GradResult) -> None:
-    """Compare every method with the reference where both are finite; fill the verdict."""
-    ref = result.methods[result.reference].gradient
-    worst, notes = 0.0, []
-    for m in result.methods.values():
-        if m.name == result.reference or not m.ran:
-            continue
+def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float, atol: float) -> tuple[Errors, list[str]]:
+    """Errors of one method against the reference, where both are finite.
+
+    A method agrees where it is within rtol/atol of the reference, or, for a
+    method with its own error estimate (finite differences), within four
+    times that estimate: the expected inaccuracy of a forward difference is
+    not a disagreement.
+    """
+    stats, where, notes = np.zeros(3), {}, []
+    with np.errstate(all="ignore"):
         for name in ref:
-            a, b = np.asarray(m.gradient[name]), np.asarray(ref[name])
+            a, b = np.asarray(m.gradient[name], dtype=np.float64), np.asarray(ref[name], dtype=np.float64)
             both = np.isfinite(a) & np.isfinite(b)
-            if not both.any():
-                continue
             diff = np.where(both, np.abs(a - b), 0.0)
-            worst = max(worst, float(diff.max()))
-            bad = both & ~np.isclose(a, b, rtol=result.rtol, atol=result.atol)
+            rel = np.where(both, diff / np.maximum(np.abs(b), np.finfo(float).tiny), 0.0)
+            ulps = np.where(both, diff / np.spacing(np.where(both, np.abs(b), 1.0)), 0.0)
+            if diff.size:
+                where[name] = [int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)]
+                stats = np.maximum(stats, [diff.max(), rel.max(), ulps.max()])
+            allowed = atol + rtol * np.abs(b)
+            if m.estimates is not None:
+                allowed = np.maximum(allowed, 4 * np.nan_to_num(m.estimates[name], nan=0.0, posinf=0.0))
+            bad = both & (diff > allowed)
             if bad.any():
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
-                where = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
-                notes.append(f"{m.name} differs from {result.reference} at {where}: "
-                             f"{a[idx]:.17g} vs {b[idx]:.17g} ({int(bad.sum())} element(s) differ)")
-    result.max_abs_diff = worst
+                label = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
+                notes.append(f"{m.name} differs from the reference at {label}: {a[idx]:.17g} vs {b[idx]:.17g} "
+                             f"({int(bad.sum())} element(s) differ)")
+    return Errors(float(stats[0]), float(stats[1]), float(stats[2]), where, not notes), notes
+
+
+def judge(result: GradResult) -> None:
+    """Measure every method against the reference; fill in each one's errors and the verdict."""
+    ref = result.methods[result.reference].gradient
+    notes: list[str] = []
+    for m in result.methods.values():
+        if m.ran:
+            m.errors, bad = _errors(m, ref, result.rtol, result.atol)
+            notes += [n.replace("the reference", result.reference) for n in bad]
+    base = result.methods.get("reverse")
+    base = base.gradient if base is not None and base.ran else ref
+    result.max_abs_diff = max((_errors(m, base, result.rtol, result.atol)[0].max_abs_error
+                               for m in result.methods.values() if m.ran), default=0.0)
     result.disagreements = notes
     result.agree = not notes
