@@ -1,6 +1,7 @@
 """The `diffx` command: small typed functions, one per command."""
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated, Callable, Optional
 
@@ -8,7 +9,7 @@ import typer
 
 from diffx.errors import DiffxError, InputError
 from diffx.functions import Seeded
-from diffx.limits import DEFAULT_LIMITS
+from diffx.limits import DEFAULT_LIMITS, Limits
 from diffx.methods import DEFAULT_METHODS, Problem
 from diffx.parser import parse
 from diffx.values import bind, choose_wrt, read_at, read_directions
@@ -52,15 +53,50 @@ Rtol = Annotated[float, typer.Option(help="Relative tolerance of the agreement v
 Atol = Annotated[float, typer.Option(help="Absolute tolerance of the agreement verdict.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object and nothing else.")]
 Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.")]
+SymbolicTimeout = Annotated[float, typer.Option(
+    "--symbolic-timeout", help="Seconds the symbolic method may take before it gives up (0: no limit).")]
+Sizes = Annotated[bool, typer.Option("--sizes", help="Count the operations of the naive symbolic derivative, "
+                                                     "its CSE form and the AD graph (expression swell).")]
 
 
-def _problem(expr: str, at: list[str] | None, wrt: str | None, seed: int) -> tuple[Problem, Seeded]:
+class Style(str, Enum):
+    text = "text"
+    latex = "latex"
+    pretty = "pretty"
+
+
+Formulas = Annotated[Style, typer.Option("--formulas", help="How to print symbolic formulas.")]
+Latex = Annotated[bool, typer.Option("--latex", help="Print the formulas as LaTeX.")]
+Pretty = Annotated[bool, typer.Option("--pretty", help="Print the formulas with SymPy's unicode pretty printer.")]
+
+
+class Scheme(str, Enum):
+    auto = "auto"
+    forward = "forward"
+    backward = "backward"
+    central = "central"
+    richardson = "richardson"
+    complex = "complex"
+
+
+def _style(latex: bool, pretty: bool) -> str:
+    if latex and pretty:
+        raise InputError("choose one of --latex and --pretty")
+    return "latex" if latex else "pretty" if pretty else "str"
+
+
+def _problem(expr: str, at: list[str] | None, wrt: str | None, seed: int,
+             limits: Limits = DEFAULT_LIMITS) -> tuple[Problem, Seeded]:
     text = output.read_expression(expr)
     rng = Seeded(seed)
-    graph = parse(text, limits=DEFAULT_LIMITS, rng=rng)
-    point = read_at(at or [], graph, rng=rng, limits=DEFAULT_LIMITS)
-    point = bind(graph, point, rng=rng, limits=DEFAULT_LIMITS)
-    return Problem.build(graph, point, choose_wrt(graph, wrt), DEFAULT_LIMITS), rng
+    graph = parse(text, limits=limits, rng=rng)
+    point = read_at(at or [], graph, rng=rng, limits=limits)
+    point = bind(graph, point, rng=rng, limits=limits)
+    return Problem.build(graph, point, choose_wrt(graph, wrt), limits), rng
+
+
+def _limits(symbolic_timeout: float) -> Limits:
+    return replace(DEFAULT_LIMITS, symbolic_seconds=symbolic_timeout)
 
 
 def _guard(debug: bool, body: Callable[[], int]) -> None:
@@ -76,13 +112,13 @@ def _guard(debug: bool, body: Callable[[], int]) -> None:
     raise typer.Exit(code)
 
 
-def _show(result, json_: bool) -> int:
+def _show(result, json_: bool, style: str = "str", view=None) -> int:
     """One result, as JSON or as the side-by-side view; the exit status from its verdict."""
     if json_:
         output.emit_json(result.to_dict())
     else:
         from .render import comparison_view
-        output.console().print(comparison_view(result))
+        output.console().print((view or comparison_view)(result, style=style))
     return output.EXIT_OK if result.agree else output.EXIT_DISAGREE
 
 
@@ -103,8 +139,15 @@ def grad(
     tangent: Annotated[Optional[list[str]], typer.Option(
         help="Direction t of the Jacobian-vector product J·t: 'x' (ones), 'x=1,0,0', or '1,0,0'.")] = None,
     order: Annotated[int, typer.Option(help="2: the second derivative of a function of one scalar.")] = 1,
+    numeric: Annotated[Scheme, typer.Option(
+        help="Finite-difference scheme of the numeric column (auto: complex step where the ops allow, "
+             "else Richardson extrapolation).")] = Scheme.auto,
     rtol: Rtol = 1e-6,
     atol: Atol = 1e-8,
+    symbolic_timeout: SymbolicTimeout = 5.0,
+    sizes: Sizes = False,
+    latex: Latex = False,
+    pretty: Pretty = False,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -115,7 +158,8 @@ def grad(
     def body() -> int:
         from diffx import api
         random_seed, vjp_seed = api._split_seed(seed)
-        p, rng = _problem(expr, at, wrt, random_seed)
+        p, rng = _problem(expr, at, wrt, random_seed, _limits(symbolic_timeout))
+        p.want_sizes, p.numeric_scheme = sizes, None if numeric is Scheme.auto else numeric.value
         if order not in (1, 2):
             raise InputError(f"--order {order}: diffx computes first and second derivatives (1 or 2)")
         if tangent:
@@ -130,8 +174,78 @@ def grad(
             r = api.hessian_compare(p, _names(method, ("reverse", "symbolic", "numeric")), rtol=rtol, atol=atol)
         else:
             r = api.compare_problem(p, _names(method, DEFAULT_METHODS), rtol=rtol, atol=atol)
-        return _show(r, json_)
+        return _show(r, json_, _style(latex, pretty))
     _guard(debug, body)
+
+
+@app.command()
+def compare(
+    expr: Annotated[Optional[str], typer.Argument(
+        help="The expression ('-' standard input, '@FILE' a file); omit it with --file.", show_default=False)] = None,
+    at: At = None,
+    wrt: Wrt = None,
+    method: Annotated[Optional[list[str]], typer.Option(
+        "--method", "-m", help="Methods to run (repeatable): reverse, forward, symbolic, numeric-forward, "
+                               "numeric-backward, numeric-central, numeric-richardson, numeric-complex.")] = None,
+    file: Annotated[Optional[str], typer.Option(
+        "--file", help="Run many cases from a .toml ([[case]] tables), .json or .jsonl file.")] = None,
+    output_path: Annotated[Optional[str], typer.Option(
+        "--output", help="With --file: also write the results to a .json or .csv file (atomically).")] = None,
+    seed: Seed = 0,
+    rtol: Rtol = 1e-6,
+    atol: Atol = 1e-8,
+    symbolic_timeout: SymbolicTimeout = 5.0,
+    sizes: Sizes = False,
+    latex: Latex = False,
+    pretty: Pretty = False,
+    json_: Json = False,
+    debug: Debug = False,
+) -> None:
+    """Every method and variant on one expression: result, errors against the reference, estimates, cost.
+
+    Example: diffx compare "exp(x)/sqrt(sin(x)^3+cos(x)^3)" --at 1.5
+    """
+    def body() -> int:
+        from diffx import api
+        from diffx.methods import ALL_METHODS
+        names = method or list(ALL_METHODS)
+        limits = _limits(symbolic_timeout)
+        if file is not None:
+            if expr is not None:
+                raise InputError("give either an expression or --file, not both")
+            return _batch(file, names, limits, seed, output_path, json_)
+        if expr is None:
+            raise InputError("give an expression, or --file with cases")
+        if output_path is not None:
+            raise InputError("--output goes with --file")
+        p, _ = _problem(expr, at, wrt, seed, limits)
+        p.want_sizes = sizes
+        from .render import compare_view
+        return _show(api.compare_problem(p, names, rtol=rtol, atol=atol), json_, _style(latex, pretty), compare_view)
+    _guard(debug, body)
+
+
+def _batch(path: str, methods: list[str], limits: Limits, seed: int, output_path: str | None, json_: bool) -> int:
+    """Run a batch file with a progress bar on stderr; a summary table (or JSON) on stdout."""
+    from diffx import batch
+    cases = batch.read_cases(path)
+    if output_path is not None and not output_path.lower().endswith((".json", ".csv")):
+        raise InputError(f"--output {output_path}: write .json or .csv")
+    from .render import batch_table, progress
+    result = batch.BatchResult()
+    try:
+        with progress(len(cases)) as advance:
+            batch.run_batch(cases, methods, limits=limits, seed=seed, on_case=advance, into=result)
+    finally:
+        if output_path is not None:
+            batch.save(result, output_path)
+    if json_:
+        output.emit_json(result.to_dict())
+    else:
+        output.console().print(batch_table(result))
+    counts = result.summary
+    return (output.EXIT_BAD_INPUT if counts["error"] else
+            output.EXIT_DISAGREE if counts["disagree"] else output.EXIT_OK)
 
 
 @app.command()

@@ -64,7 +64,7 @@ def component(r: GradResult, key: str, idx: tuple) -> str:
     return f"{a}{_idx(idx[:k])}, {b}{_idx(idx[k:])}"
 
 
-def comparison_view(r: GradResult):
+def comparison_view(r: GradResult, style: str = "str"):
     """A derivative by every method side by side, their costs, formulas and the verdict."""
     from rich.console import Group
     from rich.table import Table
@@ -110,14 +110,104 @@ def comparison_view(r: GradResult):
     parts += [Text(""), cost]
     parts += [Text(line) for line in _extra_lines(r)]
 
-    sym = r.methods.get("symbolic")
-    if sym is not None and sym.ran and sym.formula is not None:
-        parts.append(Text(""))
-        for name, f in sym.formula_text().items():
-            text = f if isinstance(f, str) else _formula_list(f)
-            parts.append(Text(f"symbolic ∂f/∂{name} = {text}"))
+    parts += symbolic_lines(r, style)
     parts += [Text(""), verdict(r)]
     return Group(*parts)
+
+
+def symbolic_lines(r: GradResult, style: str) -> list:
+    """The symbolic formulas (closed form in matrix notation where there is one) and the sizes."""
+    from rich.text import Text
+    sym = r.methods.get("symbolic")
+    if sym is None or not sym.ran or sym.formula is None:
+        return []
+    lines = [Text("")]
+    closed = sym.extra.get("closed_form", {})
+    for name, f in sym.formula_text(style).items():
+        if name in closed:
+            lines.append(Text(f"symbolic ∂f/∂{name} = {closed[name]}   (matrix form; vectors are columns)"))
+        text = f if isinstance(f, str) else _formula_list(f)
+        sep = "\n" if style == "pretty" else " "
+        lines.append(Text(f"symbolic ∂f/∂{name} ={sep}{text}   (components)"))
+    sizes = sym.extra.get("sizes")
+    if sizes:
+        lines.append(Text(f"derivative size: {sizes['naive_ops']} operations naive, {sizes['cse_ops']} after "
+                          f"common-subexpression elimination, {sizes['ad_ops']} in the AD graph"))
+    return lines
+
+
+def compare_view(r: GradResult, style: str = "str"):
+    """Every method and variant in one table: errors against the reference, own estimate, cost."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list = [Text(f"f = {r.expr.strip()}")]
+    parts += [Text(f"at {name} = {array(v)}") for name, v in r.at.items()]
+    parts.append(Text(f"value {array(r.value)}"))
+    table = Table(title=Text(f"errors against {r.reference}" + (" (SymPy, evaluated with 30 digits)"
+                                                              if r.reference == "symbolic" else "")),
+                  title_justify="left", box=None, pad_edge=False)
+    for col in ("method", "result", "max abs err", "max rel err", "ulps", "worst", "own estimate",
+                "evals", "time", "agrees"):
+        table.add_column(col, justify="left" if col in ("method", "result", "worst") else "right")
+    for m in r.methods.values():
+        if not m.ran:
+            table.add_row(m.name, Text(f"skipped: {m.skipped}"), *([""] * 8))
+            continue
+        e = m.errors
+        first = next(iter(m.gradient.values()))
+        worst = ", ".join(f"{k}{_idx(tuple(v))}" for k, v in e.worst_index.items() if v) if e else ""
+        table.add_row(
+            m.name, Text(array(first, limit=4) if len(m.gradient) == 1 else f"{len(m.gradient)} arrays"),
+            "—" if m.name == r.reference else f"{e.max_abs_error:.2g}",
+            "—" if m.name == r.reference else f"{e.max_rel_error:.2g}",
+            "—" if m.name == r.reference else f"{e.ulps:.3g}",
+            Text(worst if m.name != r.reference else ""),
+            "—" if m.error_estimate is None else f"{m.error_estimate:.2g}",
+            "—" if m.evaluations is None else str(m.evaluations), _seconds(m.seconds),
+            "ref" if m.name == r.reference else ("yes" if e.agrees else "NO"))
+    parts += [Text(""), table]
+    central = r.methods.get("numeric-central")
+    if central is not None and central.ran and central.optimal:
+        parts.append(Text(f"central differences at their best: step {central.optimal['step']:.3g} "
+                          f"(ε^(1/3)·scale), error about {central.optimal['error']:.2g}"))
+    parts += symbolic_lines(r, style)
+    parts += [Text(""), verdict(r)]
+    return Group(*parts)
+
+
+def batch_table(batch):
+    """One row per case of a batch: ok / disagree / error with its reason."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+    table = Table(box=None, pad_edge=False, title="cases", title_justify="left")
+    for col in ("#", "expr", "status", "max |Δ|", "detail"):
+        table.add_column(col, overflow="fold")
+    for n, c in enumerate(batch.cases, 1):
+        diff = "" if c.result is None else f"{c.result.max_abs_diff:.2g}"
+        table.add_row(str(n), Text(c.expr), c.status, diff, Text(c.error or ""))
+    s = batch.summary
+    return Group(table, Text(""), Text(f"{s['ok']} ok, {s['disagree']} disagree, {s['error']} error"))
+
+
+class progress:
+    """A progress bar on stderr for a batch; the context value is the per-case callback."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+    def __enter__(self):
+        from rich.progress import Progress
+        from .output import console
+        self.bar = Progress(console=console(stderr=True), transient=True)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("comparing", total=self.total)
+        return lambda case: self.bar.advance(self.task)
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
 
 
 grad_view = comparison_view

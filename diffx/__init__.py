@@ -4,7 +4,7 @@
     >>> diffx.grad("2*x.x", x=[0, 1, 2, 3])["x"]
     array([ 0.,  4.,  8., 12.])
 """
-from .api import compare, evaluate, grad, hessian, inspect_graph, jacobian, jvp, parse, problem, vjp
+from .api import compare, compare_file, evaluate, grad, hessian, inspect_graph, jacobian, jvp, parse, problem, vjp
 from .errors import (DiffxError, InputError, LimitError, NotScalarError, ParseError, RuleError, ShapeError,
                      UnknownNameError)
 from .graph import Graph, Node
@@ -13,7 +13,7 @@ from .ops import OPS
 from .results import GradResult, MethodResult
 
 __all__ = [
-    "compare", "evaluate", "grad", "hessian", "inspect_graph", "jacobian", "jvp", "parse", "problem", "vjp",
+    "compare", "compare_file", "evaluate", "grad", "hessian", "inspect_graph", "jacobian", "jvp", "parse", "problem", "vjp",
     "DiffxError", "InputError", "LimitError", "NotScalarError", "ParseError", "RuleError", "ShapeError",
     "UnknownNameError", "Graph", "Node", "Limits", "OPS", "GradResult", "MethodResult",
 ]

@@ -215,3 +215,11 @@ def _check_methods(names: Iterable[str], table: dict = METHODS) -> None:
     for name in names:
         if name not in table:
             raise InputError(f"unknown method {name!r}: choose from {', '.join(table)}")
+
+
+def compare_file(path, *, methods: Iterable[str] | None = None, seed: int = 0,
+                 limits: Limits = DEFAULT_LIMITS):
+    """Every case of a .toml / .json / .jsonl file compared; `to_dict()` is `diffx compare --file --json`."""
+    from .batch import read_cases, run_batch
+    from .methods import ALL_METHODS
+    return run_batch(read_cases(path), list(methods or ALL_METHODS), limits=limits, seed=seed)

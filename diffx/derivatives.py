@@ -15,7 +15,7 @@ from . import symbolic
 from .engine import backward, evaluate, forward_tangents
 from .errors import InputError
 from .graph import Graph
-from .methods import Problem, reverse_gradient
+from .methods import Problem, reverse_gradient, symbolic_work
 from .numeric import CENTRAL_STEP, central, output_function
 from .results import MethodResult
 from .traced import Tape, Traced, gradient_graph
@@ -60,7 +60,7 @@ def jacobian_reverse(p: Problem) -> MethodResult:
 
 
 def jacobian_symbolic(p: Problem) -> MethodResult:
-    return MethodResult("symbolic", symbolic.jacobian(p.graph, p.values, p.point, p.wrt, p.limits),
+    return MethodResult("symbolic", symbolic_work(p, symbolic.jacobian),
                         note="SymPy derivative of every output component")
 
 
@@ -114,7 +114,7 @@ def jvp_reverse(p: Problem, tangent: dict) -> MethodResult:
 
 
 def jvp_symbolic(p: Problem, tangent: dict) -> MethodResult:
-    jac = symbolic.jacobian(p.graph, p.values, p.point, p.wrt, p.limits)
+    jac = symbolic_work(p, symbolic.jacobian)
     return MethodResult("symbolic", {"jvp": _contract(jac, _tangents(p, tangent), np.shape(p.output))},
                         note="SymPy Jacobian times t")
 
@@ -183,7 +183,7 @@ def _tangent_graph(p: Problem, name: str, direction: np.ndarray) -> tuple[Graph,
 def hessian_symbolic(p: Problem) -> MethodResult:
     p.require_scalar()
     n = sum(int(np.size(p.point[a])) for a in p.wrt)
-    return MethodResult("symbolic", symbolic.hessian(p.graph, p.values, p.point, p.wrt, p.limits),
+    return MethodResult("symbolic", symbolic_work(p, symbolic.hessian),
                         note=f"SymPy: {n} first and {n * n} second derivatives")
 
 

@@ -17,6 +17,7 @@ class Limits:
     max_nodes: int = 1_000_000        # nodes in one graph
     max_elements: int = 10_000_000    # elements of one array built from a value expression
     max_symbolic_components: int = 400  # scalar inputs the symbolic method will take
+    symbolic_seconds: float = 5.0     # time budget of the symbolic method (0: none)
 
 
 DEFAULT_LIMITS = Limits()

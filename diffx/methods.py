@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import numeric, symbolic
+from . import budget, numeric, symbolic
 from .engine import backward, evaluate, forward_tangents
 from .errors import DiffxError, NotScalarError, RuleError
 from .graph import Graph
@@ -26,6 +26,8 @@ class Problem:
     wrt: list[str]
     values: list
     limits: Limits
+    want_sizes: bool = False      # the symbolic method also counts the derivative's operations
+    numeric_scheme: str | None = None   # the scheme of the plain "numeric" method (None: the best safe one)
 
     @property
     def output(self):
@@ -87,14 +89,32 @@ def _forward(p: Problem) -> MethodResult:
 
 
 def _symbolic(p: Problem) -> MethodResult:
-    formulas, grads = symbolic.gradient(p.graph, p.values, p.point, p.wrt, p.limits)
-    return MethodResult("symbolic", grads, formula=formulas)
+    formulas, grads, closed, sizes = symbolic_work(p, symbolic.gradient, p.want_sizes)
+    extra: dict[str, Any] = {"form": "matrix" if closed else "components"}
+    if closed:
+        extra["closed_form"] = closed
+    if sizes is not None:
+        extra["sizes"] = {**sizes, "ad_ops": ad_size(p)}
+    return MethodResult("symbolic", grads, formula=formulas, extra=extra)
+
+
+def symbolic_work(p: Problem, fn: Callable, *args: Any):
+    """fn(graph, values, point, wrt, limits, *args) within the symbolic time budget."""
+    symbolic.sympy()          # imported once here, so a forked worker inherits it
+    return budget.within(p.limits.symbolic_seconds, fn, p.graph, p.values, p.point, p.wrt, p.limits, *args)
+
+
+def ad_size(p: Problem) -> int:
+    """Operations of the gradient as AD builds it: the recorded forward and reverse sweeps."""
+    from .traced import gradient_graph
+    g2, _, _ = gradient_graph(p.graph, p.point, p.wrt)
+    return sum(1 for n in g2.nodes if n.op not in ("var", "const"))
 
 
 def numeric_method(scheme: str | None, name: str) -> Callable[[Problem], MethodResult]:
     """Finite differences by one scheme (None: the most accurate safe one for the expression)."""
     def run(p: Problem, scheme: str | None = scheme) -> MethodResult:
-        chosen = scheme or numeric.default_scheme(p.graph, p.wrt)
+        chosen = scheme or p.numeric_scheme or numeric.default_scheme(p.graph, p.wrt)
         r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, chosen)
         return MethodResult(name, r.gradient, evaluations=r.evaluations, step=r.step, method=r.method,
                             estimates=r.error_estimate, optimal=r.optimal)

@@ -86,13 +86,17 @@ class MethodResult:
         return max((float(np.max(np.where(np.isfinite(e), e, np.inf), initial=0.0))
                     for e in self.estimates.values()), default=0.0)
 
-    def formula_text(self) -> dict[str, Any] | None:
-        """Formulas as strings: one per scalar variable, a nested list for arrays."""
+    def formula_text(self, style: str = "str") -> dict[str, Any] | None:
+        """Formulas as text (str, latex or SymPy's unicode pretty print), nested lists for arrays."""
         if self.formula is None:
             return None
+        show = str
+        if style != "str":
+            import sympy
+            show = {"latex": sympy.latex, "pretty": lambda e: sympy.pretty(e, use_unicode=True)}[style]
         out = {}
         for name, f in self.formula.items():
-            text = np.vectorize(str, otypes=[object])(f)
+            text = np.vectorize(show, otypes=[object])(f)
             out[name] = text.item() if text.ndim == 0 else text.tolist()
         return out
 

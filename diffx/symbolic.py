@@ -117,11 +117,126 @@ class Formulas:
         return _objects(items, np.shape(f) + shape)
 
 
-def gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits):
-    """Formulas d(output)/d(each component) and their values at the point."""
+def gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits,
+             want_sizes: bool = False):
+    """Formulas d(output)/d(each component), their values at the point, the matrix closed
+    form where SymPy's matrix calculus reaches, and (if asked) the sizes of the derivative."""
     fs = Formulas(graph, values, point, wrt, limits)
     formulas = {name: fs.derivative(fs.out, name) for name in wrt}
-    return formulas, {name: fs.value(f) for name, f in formulas.items()}
+    grads = {name: fs.value(f) for name, f in formulas.items()}
+    closed = matrix_closed_form(graph, values, point, wrt, grads)
+    sizes = derivative_sizes(fs.sp, formulas) if want_sizes else None
+    return formulas, grads, closed, sizes
+
+
+def derivative_sizes(sp, formulas: dict[str, np.ndarray]) -> dict[str, int]:
+    """Operation counts of the naive derivative and of its common-subexpression-eliminated form."""
+    exprs = [e for f in formulas.values() for e in np.ravel(f)]
+    replacements, reduced = sp.cse(exprs)
+    return {"naive_ops": int(sum(sp.count_ops(e) for e in exprs)),
+            "cse_ops": int(sum(sp.count_ops(e) for _, e in replacements) + sum(sp.count_ops(e) for e in reduced))}
+
+
+# ---------------------------------------------------------------- closed forms in matrix notation
+def _matrix_rules(sp):
+    """The ops SymPy's matrix calculus handles, by the ranks of their numpy inputs."""
+    def dot(a, b, ra, rb):
+        if ra == 0 or rb == 0:
+            return a * b
+        if ra == 1 and rb == 1:
+            return a.T * b
+        if ra == 2 and rb == 1:
+            return a * b
+        if ra == 1 and rb == 2:
+            return b.T * a
+        return a * b
+
+    def scale(a, b, ra, rb):
+        if ra and rb:
+            raise TypeError("elementwise product of arrays")
+        return a * b
+
+    def quotient(a, b, ra, rb):
+        if rb:
+            raise TypeError("division by an array")
+        return a / b
+
+    def total(a, ra, shape):
+        if ra == 0:
+            return a
+        left = sp.MatrixSymbol(f"1_{shape[0]}", shape[0], 1)
+        right = sp.MatrixSymbol(f"1_{shape[1]}", shape[1], 1) if ra == 2 else sp.Identity(1)
+        return left.T * a * right
+
+    return {
+        "add": lambda a, b, ra, rb: a + b, "sub": lambda a, b, ra, rb: a - b, "neg": lambda a, ra: -a,
+        "mul": scale, "div": quotient, "dot": dot, "matmul": dot,
+        "transpose": lambda a, ra: a.T if ra == 2 else a,
+    }, total
+
+
+def matrix_closed_form(graph: Graph, values: list, point: dict, wrt: list[str], grads: dict) -> dict[str, str] | None:
+    """d(output)/d(variable) in matrix notation (`4*x`, `A*x + A.T*x`), or None outside its reach.
+
+    Vectors are columns (MatrixSymbol n×1). A closed form is kept only when
+    it evaluates at the point to the component-wise gradient.
+    """
+    sp = sympy()
+    if any(np.ndim(point[n]) > 2 for n in graph.variables):
+        return None
+    rules, total = _matrix_rules(sp)
+    exprs: dict[int, Any] = {}
+    syms: dict[str, Any] = {}
+    live = graph.reaches_output()
+    try:
+        for node in graph.nodes:
+            if not live[node.id]:
+                continue
+            rank = [np.ndim(values[i]) for i in node.inputs]
+            if node.op == "var":
+                shape = np.shape(point[node.label])
+                if node.label not in wrt:
+                    raise TypeError("a variable held constant")
+                syms[node.label] = (sp.Symbol(node.label, real=True) if not shape else
+                                    sp.MatrixSymbol(node.label, shape[0], shape[1] if len(shape) == 2 else 1))
+                exprs[node.id] = syms[node.label]
+            elif node.op == "const" and np.ndim(values[node.id]) == 0:
+                exprs[node.id] = number(sp, float(values[node.id]))
+            elif node.op == "sum" and node.params.get("axis") is None:
+                exprs[node.id] = total(exprs[node.inputs[0]], rank[0], np.shape(values[node.inputs[0]]))
+            elif node.op in rules:
+                exprs[node.id] = rules[node.op](*(exprs[i] for i in node.inputs), *rank)
+            else:
+                return None
+        out = exprs[graph.output]
+    except (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError, sp.ShapeError):
+        return None
+    forms = {}
+    for name in wrt:
+        try:
+            d = out.diff(syms[name]) if name in syms else None
+        except (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError, sp.ShapeError):
+            continue
+        if d is not None and isinstance(d, (sp.MatrixExpr, sp.Expr)) and _matches(sp, d, syms, point, grads[name]):
+            forms[name] = str(d)
+    return forms or None
+
+
+def _matches(sp, d, syms: dict, point: dict, want: np.ndarray) -> bool:
+    """Does the closed form, evaluated at the point, give the component-wise gradient?"""
+    subs = {}
+    for name, s in syms.items():
+        v = np.asarray(point[name], dtype=np.float64)
+        subs[s] = sp.Float(float(v)) if v.ndim == 0 else sp.Matrix(v.reshape(s.shape).tolist())
+    for term in d.free_symbols if hasattr(d, "free_symbols") else ():
+        if isinstance(term, sp.MatrixSymbol) and term.name.startswith("1_"):
+            subs[term] = sp.ones(*term.shape)
+    try:
+        got = np.array(sp.N(d.subs(subs).doit()).tolist() if hasattr(d, "shape") else float(d.subs(subs)),
+                       dtype=np.float64)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return got.size == np.size(want) and np.allclose(got.reshape(np.shape(want)), want, rtol=1e-9, atol=1e-12)
 
 
 def jacobian(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits):
