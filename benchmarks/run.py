@@ -210,6 +210,65 @@ def scalar_graphs(repeats: int) -> None:
         f"linear growth: {t1*1e3:.0f} ms vs {t2*1e3:.0f} ms")
 
 
+# ---------------------------------------------------------------- 4. numeric accuracy against numdifftools
+def numeric_accuracy() -> None:
+    """Median relative error and function evaluations per input on the test corpus."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from corpus import CORPUS, exact, relative_error
+    from diffx import numeric
+
+    stats: dict[str, tuple[list, list]] = {}
+
+    def record(name, err, evals, n):
+        errs, counts = stats.setdefault(name, ([], []))
+        errs.append(err)
+        counts.append(evals / n)
+
+    for case in CORPUS:
+        p = diffx.problem(case[0], values=case[1])
+        want = exact(case)
+        n = sum(int(np.size(p.point[k])) for k in p.wrt)
+        for scheme in ("central", "richardson", "complex"):
+            r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, scheme)
+            record(f"diffx {scheme}", relative_error(r.gradient, want), r.evaluations, n)
+        d = diffx.compare(p.graph, case[1], methods=["numeric"]).methods["numeric"]
+        record("diffx default", relative_error(d.gradient, want), d.evaluations, n)
+        if have("numdifftools"):
+            record("numdifftools", *_numdifftools(p, want), n)
+    for name, (errs, counts) in stats.items():
+        row(f"corpus: {name}", f"{np.median(errs):.1e}", "info",
+            f"median relative error over {len(errs)} cases; {np.mean(counts):.1f} evaluations per input")
+    if not have("numdifftools"):
+        row("corpus: numdifftools", "skipped", "info", "numdifftools is not installed")
+
+
+def _numdifftools(p, want) -> tuple[float, int]:
+    """numdifftools' Gradient on the same function, flattened; its error and evaluation count."""
+    import numdifftools as nd
+    from diffx.numeric import output_function
+    f = output_function(p.graph, p.values)
+    shapes = [np.shape(p.point[k]) for k in p.wrt]
+    calls = [0]
+
+    def flat(v):
+        calls[0] += 1
+        env, at = dict(p.point), 0
+        for k, shape in zip(p.wrt, shapes):
+            size = int(np.prod(shape))
+            env[k] = np.asarray(v[at:at + size]).reshape(shape)
+            at += size
+        return float(f(env))
+    x0 = np.concatenate([np.ravel(p.point[k]) for k in p.wrt]).astype(float)
+    g = np.atleast_1d(nd.Gradient(flat)(x0))
+    got, at = {}, 0
+    for k, shape in zip(p.wrt, shapes):
+        size = int(np.prod(shape))
+        got[k] = g[at:at + size].reshape(shape)
+        at += size
+    from corpus import relative_error
+    return relative_error(got, want), calls[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -223,6 +282,7 @@ def main() -> None:
     startup(repeats)
     network(repeats)
     scalar_graphs(repeats)
+    numeric_accuracy()
 
 
 if __name__ == "__main__":
