@@ -111,8 +111,25 @@ def comparison_view(r: GradResult, style: str = "str"):
     parts += [Text(line) for line in _extra_lines(r)]
 
     parts += symbolic_lines(r, style)
+    parts += path_lines(r)
     parts += [Text(""), verdict(r)]
     return Group(*parts)
+
+
+def path_lines(r: GradResult) -> list:
+    """For a Python function: the branch decisions of the recorded path, and any warnings."""
+    from rich.text import Text
+    lines = []
+    if "path" in r.extra:
+        lines += [Text(""), Text("the path taken (each if/while test on a tensor, by source line):")]
+        for b in r.extra["path"]:
+            seq = "".join("T" if v else "F" for v in b["values"])
+            lines.append(Text(f"  line {b['line']}: {b['code']}   → {b['true']}× True, {b['false']}× False ({seq})"))
+        if not r.extra["path"]:
+            lines.append(Text("  no branch depended on a tensor"))
+    for w in r.warnings:
+        lines.append(Text(f"warning: {w}", style="yellow"))
+    return lines
 
 
 def symbolic_lines(r: GradResult, style: str) -> list:
@@ -173,6 +190,7 @@ def compare_view(r: GradResult, style: str = "str"):
         parts.append(Text(f"central differences at their best: step {central.optimal['step']:.3g} "
                           f"(ε^(1/3)·scale), error about {central.optimal['error']:.2g}"))
     parts += symbolic_lines(r, style)
+    parts += path_lines(r)
     parts += [Text(""), verdict(r)]
     return Group(*parts)
 
@@ -264,12 +282,12 @@ def verdict(r: GradResult):
     return Text("✗ the methods disagree:\n  " + "\n  ".join(r.disagreements), style="red")
 
 
-def graph_table(rep: GraphReport):
+def graph_table(rep: GraphReport, title: str | None = None):
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, title=Text(f"graph of {rep.expr.strip()}"), title_justify="left")
+    table = Table(box=None, pad_edge=False, title=Text(title or f"graph of {rep.expr.strip()}"), title_justify="left")
     for col in ("id", "op", "label", "inputs", "shape", "value", "adjoint"):
         table.add_column(col, justify="right" if col in ("value", "adjoint") else "left", overflow="fold")
     for n in rep.nodes:
@@ -346,3 +364,9 @@ def trace_view(t):
                 f"(one input direction); adjoint pass {c['adjoint_ops']} rule applications (every input at once); "
                 f"{c['values_stored']} values ({c['scalars_stored']} numbers) stored for the reverse sweep")
     return Group(top, Text(""), bottom, Text(""), cost)
+
+
+def print_report(rep) -> None:
+    """`diffx.show(t)`: the recorded graph, rendered as `diffx graph` renders it."""
+    from .output import console
+    console().print(graph_table(rep))

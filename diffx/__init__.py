@@ -11,10 +11,14 @@ from .graph import Graph, Node
 from .limits import Limits
 from .ops import OPS
 from .results import GradResult, MethodResult
+from .tensor import (Tensor, arange, cos, dot, exp, linspace, log, matmul, mean, no_grad, norm, ones, randn, relu,
+                     reshape, show, sigmoid, sin, sqrt, sum, tanh, tensor, zeros)
 
 __all__ = [
     "compare", "compare_file", "evaluate", "grad", "hessian", "inspect_graph", "jacobian", "jvp", "parse", "problem", "vjp",
     "DiffxError", "InputError", "LimitError", "NotScalarError", "ParseError", "RuleError", "ShapeError",
     "UnknownNameError", "Graph", "Node", "Limits", "OPS", "GradResult", "MethodResult",
+    "Tensor", "tensor", "arange", "ones", "zeros", "randn", "linspace", "no_grad", "show",
+    "dot", "matmul", "sigmoid", "exp", "log", "sin", "cos", "tanh", "relu", "sqrt", "sum", "mean", "norm", "reshape",
 ]
 __version__ = "0.1.0"

@@ -33,8 +33,13 @@ def problem(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iter
             **more: Any) -> Problem:
     """Parse, bind the point and run the forward pass once: what every method starts from."""
     rng = Seeded(seed)
-    graph = expr if isinstance(expr, Graph) else _parse(expr, limits=limits, rng=rng)
     merged = {**(at or {}), **(values or {}), **more}
+    if callable(expr) and not isinstance(expr, Graph):
+        from . import pyfunc
+        fn = expr if isinstance(expr, pyfunc.PythonFunction) else pyfunc.wrap(expr)
+        point = {k: value_of(v, name=k, rng=rng, limits=limits) for k, v in merged.items()}
+        return pyfunc.trace(fn, point, wrt, limits)
+    graph = expr if isinstance(expr, Graph) else _parse(expr, limits=limits, rng=rng)
     point = bind(graph, merged, rng=rng, limits=limits)
     return Problem.build(graph, point, choose_wrt(graph, wrt), limits)
 
@@ -84,8 +89,12 @@ def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol
     results = {name: _methods.run(name, p, table, **options) for name in names}
     reference = next((n for n in ("symbolic", "reverse", "forward", *names) if n in results and results[n].ran),
                      names[0])
+    extra = dict(extra or {})
+    if getattr(p, "decisions", None) is not None and getattr(p, "function", None) is not None:
+        from .pyfunc import branch_summary
+        extra["path"] = branch_summary(p.decisions)
     result = GradResult(p.graph.source, p.point, np.asarray(p.output), p.wrt, results, reference, rtol, atol,
-                        kind=kind, extra=extra or {})
+                        kind=kind, extra=extra)
     if results[reference].ran:
         judge(result)
     return result

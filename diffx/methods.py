@@ -90,6 +90,7 @@ def _forward(p: Problem) -> MethodResult:
 
 def _symbolic(p: Problem) -> MethodResult:
     formulas, grads, closed, sizes = symbolic_work(p, symbolic.gradient, p.want_sizes)
+    closed = {k: v for k, v in (closed or {}).items() if np.ndim(p.point[k]) > 0}   # a scalar's is its formula
     extra: dict[str, Any] = {"form": "matrix" if closed else "components"}
     if closed:
         extra["closed_form"] = closed
@@ -114,10 +115,14 @@ def ad_size(p: Problem) -> int:
 def numeric_method(scheme: str | None, name: str) -> Callable[[Problem], MethodResult]:
     """Finite differences by one scheme (None: the most accurate safe one for the expression)."""
     def run(p: Problem, scheme: str | None = scheme) -> MethodResult:
-        chosen = scheme or p.numeric_scheme or numeric.default_scheme(p.graph, p.wrt)
-        r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, chosen)
+        python = getattr(p, "function", None) is not None      # a Python function: re-run it, small steps
+        chosen = scheme or p.numeric_scheme or ("central" if python else numeric.default_scheme(p.graph, p.wrt))
+        r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, chosen,
+                                  evaluator=p.evaluator() if python else None,
+                                  base_path=getattr(p, "decisions", ()))
+        extra = {"path_changes": r.path_changes} if r.path_changes else {}
         return MethodResult(name, r.gradient, evaluations=r.evaluations, step=r.step, method=r.method,
-                            estimates=r.error_estimate, optimal=r.optimal)
+                            estimates=r.error_estimate, optimal=r.optimal, extra=extra)
     return run
 
 

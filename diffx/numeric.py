@@ -43,6 +43,7 @@ class NumericResult:
     method: str = "central"
     error_estimate: dict[str, np.ndarray] = field(default_factory=dict)   # per element, absolute
     optimal: dict[str, float] | None = None                               # central: best step and its error
+    path_changes: list[str] = field(default_factory=list)                 # Python functions: branches that flipped
 
     @property
     def largest_estimate(self) -> float:
@@ -177,20 +178,49 @@ def default_scheme(graph: Graph, wrt: list[str]) -> str:
     return "complex" if not_analytic(graph, wrt) is None else "richardson"
 
 
+def _python_component(evaluator, base_path, point: dict, name: str, idx: tuple, changes: list):
+    """f of one component through a Python function, noting any perturbation that changed its path."""
+    x = np.asarray(point[name], dtype=np.float64)
+
+    def f(ts: np.ndarray) -> np.ndarray:
+        outs = []
+        for t in ts:
+            row = x.copy()
+            row[idx] = t
+            out, path = evaluator({**point, name: row})
+            if [d.value for d in path] != [d.value for d in base_path] and len(changes) < 20:
+                flipped = _first_flip(base_path, path)
+                changes.append(f"at {name}{list(idx) if idx else ''} = {t:.17g}: {flipped}")
+            outs.append(out)
+        return np.stack(outs)
+    return f
+
+
+def _first_flip(base, path) -> str:
+    for a, b in zip(base, path):
+        if a.value != b.value:
+            return f"the branch at line {b.line} ({b.source}) went {b.value} instead of {a.value}"
+    return f"the loops ran {len(path)} tests instead of {len(base)}"
+
+
 def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str],
-                  scheme: str = "central") -> NumericResult:
+                  scheme: str = "central", evaluator=None, base_path=()) -> NumericResult:
     """The derivative of the output w.r.t. every component of `wrt`, with error estimates.
 
     The output may be an array: each component's result then has its shape
-    (a column of the Jacobian).
+    (a column of the Jacobian). With `evaluator` (env -> (output, branch
+    decisions)), the function differenced is a Python function, re-run at
+    each perturbed point, and a change of its path is reported.
     """
     if scheme == "complex":
-        why = not_analytic(graph, wrt)
+        why = not_analytic(graph, wrt) if evaluator is None else \
+            "complex step cannot run a Python function: its branches compare real numbers"
         if why:
             raise RuleError(why)
     frozen = frozen_nodes(graph, values)
     f0 = np.asarray(values[graph.output], dtype=np.float64)
     batch = batchable(graph)
+    changes: list[str] = []
     run = SCHEMES[scheme]
     grads, estimates = {}, {}
     evaluations, largest, scale = (1 if scheme in ("forward", "backward") else 0), 0.0, 1.0
@@ -200,7 +230,8 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
             g = np.zeros(f0.shape + x.shape)
             e = np.zeros(f0.shape + x.shape)
             for idx in np.ndindex(*x.shape):
-                f = _component(graph, frozen, point, name, idx, batch, f0.ndim)
+                f = (_component(graph, frozen, point, name, idx, batch, f0.ndim) if evaluator is None else
+                     _python_component(evaluator, base_path, point, name, idx, changes))
                 d, est, n, h = run(f, float(x[idx]), f0)
                 g[(...,) + idx], e[(...,) + idx] = np.real(d), est
                 evaluations, largest = evaluations + n, max(largest, h)
@@ -210,7 +241,7 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
     if scheme == "central":
         optimal = {"step": CENTRAL_STEP * scale,
                    "error": float(EPS ** (2 / 3) * max(1.0, float(np.max(np.abs(f0), initial=0.0))))}
-    return NumericResult(grads, largest, evaluations, scheme, estimates, optimal)
+    return NumericResult(grads, largest, evaluations, scheme, estimates, optimal, changes)
 
 
 def central_gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str]) -> NumericResult:

@@ -140,6 +140,7 @@ class GradResult:
     disagreements: list[str] = field(default_factory=list)
     kind: str = "gradient"                              # gradient, vjp, jvp, jacobian or hessian
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific JSON fields (seed, passes, ...)
+    warnings: list[str] = field(default_factory=list)    # differences explained rather than counted
 
     @property
     def gradient(self) -> dict[str, np.ndarray]:
@@ -160,6 +161,7 @@ class GradResult:
             "methods": {name: m.to_dict(self.kind) for name, m in self.methods.items()},
             "agree": self.agree,
             "max_abs_diff": jsonable(self.max_abs_diff),
+            "warnings": list(self.warnings),
             **{k: jsonable(v) for k, v in self.extra.items()},
         }
 
@@ -202,7 +204,14 @@ def judge(result: GradResult) -> None:
     for m in result.methods.values():
         if m.ran:
             m.errors, bad = _errors(m, ref, result.rtol, result.atol)
-            notes += [n.replace("the reference", result.reference) for n in bad]
+            bad = [n.replace("the reference", result.reference) for n in bad]
+            changes = m.extra.get("path_changes")
+            if changes:
+                result.warnings.append(f"{m.name}: a perturbed point took another path ({changes[0]}); the "
+                                       "function is piecewise there" + (", which explains: " + "; ".join(bad)
+                                                                         if bad else ""))
+                continue
+            notes += bad
     base = result.methods.get("reverse")
     base = base.gradient if base is not None and base.ran else ref
     result.max_abs_diff = max((_errors(m, base, result.rtol, result.atol)[0].max_abs_error

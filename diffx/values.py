@@ -45,20 +45,20 @@ def _vector_text(text: str) -> str:
     return text
 
 
-def read_at(texts: Iterable[str], graph: Graph, *, rng,
+def read_at(texts: Iterable[str], names: Iterable[str], *, rng,
             limits: Limits = DEFAULT_LIMITS) -> dict[str, np.ndarray]:
-    """Read `--at` options: `x=0,1,2,3` (named) or `0,1,2,3` (the one free variable)."""
+    """Read `--at` options: `x=0,1,2,3` (named) or `0,1,2,3` (when there is one variable, of `names`)."""
+    names = list(names.variables if isinstance(names, Graph) else names)
     point: dict[str, np.ndarray] = {}
     for text in texts:
         m = _NAMED.match(text)
         if m:
             name, body = m.group(1), m.group(2)
-        elif len(graph.variables) == 1:
-            name, body = next(iter(graph.variables)), text
+        elif len(names) == 1:
+            name, body = names[0], text
         else:
-            names = ", ".join(graph.variables) or "none"
-            raise InputError(f"--at {text!r} has no name, but the expression has {len(graph.variables)} "
-                             f"variables ({names}): write --at name=value")
+            raise InputError(f"--at {text!r} has no name, but the expression has {len(names)} "
+                             f"variables ({', '.join(names) or 'none'}): write --at name=value")
         if name in point:
             raise InputError(f"two values for {name}")
         point[name] = value_of(body, name=name, rng=rng, limits=limits)

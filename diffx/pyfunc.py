@@ -1,0 +1,165 @@
+"""Python functions as the thing to differentiate: `--python FILE.py:FUNC` and `diffx.grad(f, ...)`.
+
+The function runs with `Tensor` arguments; the path it takes is recorded as a
+`Graph`, which reverse AD and SymPy differentiate (a derivative valid on that
+path). Finite differences re-run the function itself at perturbed points, and
+every `bool()` of a tensor (an `if` or a `while`) is logged, so a perturbation
+that changes the path is noticed: the function is piecewise there.
+
+Running FILE.py executes it, exactly as `python FILE.py` would.
+"""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import linecache
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .tensor import Tensor, _decision_listeners, no_grad, recording
+from .errors import DiffxError, InputError
+from .methods import Problem
+
+
+class UserCodeError(DiffxError):
+    """The user's Python code raised; the message carries its own traceback lines."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    file: str
+    line: int
+    value: bool
+
+    @property
+    def source(self) -> str:
+        return linecache.getline(self.file, self.line).strip()
+
+
+@dataclass
+class PythonFunction:
+    fn: Callable
+    name: str
+    file: str | None
+
+    @property
+    def parameters(self) -> list[str]:
+        return [p.name for p in inspect.signature(self.fn).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+    def run(self, point: dict[str, np.ndarray], requires_grad: bool) -> tuple[Tensor, list[Decision]]:
+        """Call the function with tensors; its output tensor and the branch decisions it made."""
+        decisions: list[Decision] = []
+
+        def listen(value: bool) -> None:
+            frame = sys._getframe(2)          # the frame that called bool() on a tensor
+            decisions.append(Decision(frame.f_code.co_filename, frame.f_lineno, value))
+        args = {name: Tensor(point[name], requires_grad=requires_grad, name=name) for name in self.parameters}
+        _decision_listeners.append(listen)
+        try:
+            if requires_grad:
+                out = self.fn(**args)
+            else:
+                with no_grad():
+                    out = self.fn(**args)
+        except DiffxError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - anything the user's code raises is reported as theirs
+            raise UserCodeError(self._describe(exc)) from None
+        finally:
+            _decision_listeners.remove(listen)
+        if not isinstance(out, Tensor):
+            out = Tensor(out)
+        return out, decisions
+
+    def _describe(self, exc: Exception) -> str:
+        """The exception with the traceback lines from the user's own file only."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if self.file is None or f.filename == self.file]
+        lines = [f"error in {self.name}: {type(exc).__name__}: {exc}"]
+        for f in frames:
+            lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
+            if f.line:
+                lines.append(f"    {f.line}")
+        return "\n".join(lines)
+
+
+def load(spec: str) -> PythonFunction:
+    """`path/to/file.py:func` -> the function (the file is executed, as `python file.py` would)."""
+    path_text, sep, name = spec.rpartition(":")
+    if not sep or not path_text or not name:
+        raise InputError(f"--python {spec!r}: write FILE.py:FUNCTION")
+    path = Path(path_text)
+    if not path.is_file():
+        raise InputError(f"--python: no file {path}")
+    module_spec = importlib.util.spec_from_file_location(f"diffx_user_{path.stem}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    file = str(path)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - the user's module failed to run
+        raise UserCodeError(PythonFunction(lambda: None, path.name, file)._describe(exc)) from None
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        found = [k for k, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__]
+        raise InputError(f"{path} has no function {name!r} (functions there: {', '.join(found) or 'none'})")
+    return PythonFunction(fn, name, module_spec.origin or file)
+
+
+def wrap(fn: Callable) -> PythonFunction:
+    return PythonFunction(fn, getattr(fn, "__name__", "f"), inspect.getsourcefile(fn) if inspect.isfunction(fn) else None)
+
+
+@dataclass
+class PythonProblem(Problem):
+    """A Problem recorded from a Python function, which finite differences re-run."""
+
+    function: PythonFunction | None = None
+    decisions: tuple[Decision, ...] = ()
+
+    def evaluator(self) -> Callable[[dict], tuple[np.ndarray, list[Decision]]]:
+        def run(env: dict) -> tuple[np.ndarray, list[Decision]]:
+            out, decisions = self.function.run(env, requires_grad=False)
+            return np.asarray(out.numpy(), dtype=np.float64), decisions
+        return run
+
+
+def trace(fn: PythonFunction, point: dict[str, np.ndarray], wrt, limits) -> PythonProblem:
+    """Run the function once, recording the path: the Problem every method starts from."""
+    missing = [p for p in fn.parameters if p not in point]
+    extra = [k for k in point if k not in fn.parameters]
+    if missing:
+        raise InputError(f"no value for {', '.join(missing)}: give " + " ".join(f"--at {k}=..." for k in missing))
+    if extra:
+        raise InputError(f"{', '.join(extra)}: not a parameter of {fn.name} ({', '.join(fn.parameters)})")
+    point = {k: np.asarray(v, dtype=np.float64) for k, v in point.items()}
+    out, decisions = fn.run(point, requires_grad=True)
+    if not out.requires_grad:
+        raise InputError(f"{fn.name}'s result does not depend on its arguments through tensor operations")
+    rec = recording(out)
+    graph = rec.graph
+    graph.source = f"{fn.name}({', '.join(fn.parameters)})"
+    values = list(rec.values)
+    for name in fn.parameters:                 # a parameter the path never used is still a variable
+        if name not in graph.variables:
+            graph.var(name)
+            values.append(point[name])
+    from .values import choose_wrt
+    chosen = choose_wrt(graph, wrt)
+    return PythonProblem(graph, point, chosen, values, limits, function=fn, decisions=tuple(decisions))
+
+
+def branch_summary(decisions) -> list[dict[str, Any]]:
+    """Decisions grouped by source line, in order of first appearance: line, code, the values taken."""
+    groups: dict[tuple[str, int], list[bool]] = {}
+    for d in decisions:
+        groups.setdefault((d.file, d.line), []).append(d.value)
+    out = []
+    for (file, line), values in groups.items():
+        out.append({"file": file, "line": line, "code": linecache.getline(file, line).strip(),
+                    "true": values.count(True), "false": values.count(False), "values": values})
+    return out

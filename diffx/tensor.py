@@ -1,0 +1,472 @@
+"""A traced `Tensor` with PyTorch's autograd semantics, for running the lesson's cells.
+
+Each operation on a tensor that requires a gradient is applied through the op
+table and remembered (op, ordered inputs, params). `backward()` turns what was
+remembered into the same `Graph` the parser builds, and runs the engine's
+reverse sweep on it; `.grad` of the leaves accumulates, as in PyTorch.
+Python control flow simply runs: the graph is the path actually taken.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from . import engine
+from .errors import DiffxError, InputError, NotScalarError
+from .graph import Graph
+from .ops import OPS
+
+_state = threading.local()
+
+
+def grad_enabled() -> bool:
+    return getattr(_state, "enabled", True)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Operations inside record nothing (PyTorch's torch.no_grad())."""
+    before = grad_enabled()
+    _state.enabled = False
+    try:
+        yield
+    finally:
+        _state.enabled = before
+
+
+class GraphFreedError(DiffxError, RuntimeError):
+    """backward() through a graph whose saved values a previous backward() released."""
+
+
+class GradFn:
+    """What made a tensor, shown as PyTorch shows it: <MulBackward>."""
+
+    __slots__ = ("op", "inputs", "params", "freed")
+
+    def __init__(self, op: str, inputs: tuple, params: dict):
+        self.op, self.inputs, self.params, self.freed = op, inputs, params, False
+
+    def name(self) -> str:
+        return "".join(part.capitalize() for part in self.op.split("_")) + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+# Listeners told of every bool() on a tensor: how `--python` reports branch decisions.
+_decision_listeners: list[Callable[[bool], None]] = []
+
+
+class Tensor:
+    """A numpy array (float64, or int64 for integer data) that records operations."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_retain", "name", "__weakref__")
+    __array_ufunc__ = None      # numpy defers to our reflected operators: 2 * t records
+
+    def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None):
+        self._data = _array(data)
+        self._grad: Tensor | None = None
+        self.grad_fn: GradFn | None = None
+        self._retain = False
+        self._requires_grad = False
+        self.name = name
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------ state
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        if flag and not np.issubdtype(self._data.dtype, np.floating):
+            raise InputError("only floating-point tensors can require gradients; this one holds "
+                             f"{self._data.dtype} values: make it with floats, e.g. arange(4.0) or tensor([1.0, 2.0])")
+        if not flag and self.grad_fn is not None:
+            raise InputError("requires_grad cannot be turned off on a non-leaf tensor: use detach()")
+        self._requires_grad = bool(flag)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> "Tensor | None":
+        if not self.is_leaf and not self._retain:
+            warnings.warn("the .grad of a non-leaf tensor is not kept after backward(); call .retain_grad() on it "
+                          "before backward() to keep it", UserWarning, stacklevel=2)
+            return None
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        self._grad = None if value is None else (value if isinstance(value, Tensor) else Tensor(value))
+
+    def retain_grad(self) -> None:
+        self._retain = True
+
+    @property
+    def data(self) -> "Tensor":
+        """The value without its history: changes to it are not recorded (x.data *= 100)."""
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else _array(value)
+
+    def detach(self) -> "Tensor":
+        return Tensor(self._data)
+
+    def zero_(self) -> "Tensor":
+        self._data[...] = 0
+        return self
+
+    # ------------------------------------------------------------ plain values
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def item(self) -> float:
+        if self._data.size != 1:
+            raise InputError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        return self._data
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise InputError(f"the truth value of a tensor with {self._data.size} elements is ambiguous: "
+                             "use .any(), .all() or a comparison of one element")
+        value = bool(self._data.reshape(()))
+        for listener in _decision_listeners:
+            listener(value)
+        return value
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", precision=4) if self._data.ndim else \
+            np.array2string(self._data, precision=4)
+        if self.grad_fn is not None:
+            return f"tensor({body}, grad_fn={self.grad_fn!r})"
+        return f"tensor({body}, requires_grad=True)" if self._requires_grad else f"tensor({body})"
+
+    # ------------------------------------------------------------ recording
+    def _op(self, op: str, *args: Any, **params: Any) -> "Tensor":
+        return apply(op, self, *args, **params)
+
+    def __add__(self, o): return apply("add", self, o)
+    def __radd__(self, o): return apply("add", o, self)
+    def __sub__(self, o): return apply("sub", self, o)
+    def __rsub__(self, o): return apply("sub", o, self)
+    def __mul__(self, o): return apply("mul", self, o)
+    def __rmul__(self, o): return apply("mul", o, self)
+    def __truediv__(self, o): return apply("div", self, o)
+    def __rtruediv__(self, o): return apply("div", o, self)
+    def __pow__(self, o): return apply("pow", self, o)
+    def __rpow__(self, o): return apply("pow", o, self)
+    def __matmul__(self, o): return apply("matmul", self, o)
+    def __rmatmul__(self, o): return apply("matmul", o, self)
+    def __neg__(self): return apply("neg", self)
+    def __pos__(self): return self
+    def __lt__(self, o): return apply("lt", self, o)
+    def __le__(self, o): return apply("le", self, o)
+    def __gt__(self, o): return apply("gt", self, o)
+    def __ge__(self, o): return apply("ge", self, o)
+    def __eq__(self, o): return apply("eq", self, o)  # type: ignore[override]
+    def __ne__(self, o): return apply("ne", self, o)  # type: ignore[override]
+
+    def _inplace(self, op: str, o) -> "Tensor":
+        if self._requires_grad or self.grad_fn is not None:
+            raise InputError("an in-place change of a tensor that takes part in a gradient would corrupt it: "
+                             "change .data instead (x.data *= 100)")
+        self._data[...] = OPS[op].forward(self._data, _value(o))
+        return self
+
+    def __iadd__(self, o): return self._inplace("add", o)
+    def __isub__(self, o): return self._inplace("sub", o)
+    def __imul__(self, o): return self._inplace("mul", o)
+    def __itruediv__(self, o): return self._inplace("div", o)
+
+    def __getitem__(self, key):
+        return apply("index", self, key=_key(key))
+
+    @property
+    def T(self) -> "Tensor":
+        return apply("transpose", self)
+
+    def sum(self, dim: int | None = None, axis: int | None = None): return apply("sum", self, axis=_axis(dim, axis))
+    def mean(self, dim: int | None = None, axis: int | None = None): return apply("mean", self, axis=_axis(dim, axis))
+    def prod(self, dim: int | None = None, axis: int | None = None): return apply("prod", self, axis=_axis(dim, axis))
+    def max(self, dim: int | None = None, axis: int | None = None): return apply("amax", self, axis=_axis(dim, axis))
+    def min(self, dim: int | None = None, axis: int | None = None): return apply("amin", self, axis=_axis(dim, axis))
+    def norm(self, dim: int | None = None, axis: int | None = None): return apply("norm", self, axis=_axis(dim, axis))
+    def dot(self, other): return apply("dot", self, other)
+    def exp(self): return apply("exp", self)
+    def log(self): return apply("log", self)
+    def sin(self): return apply("sin", self)
+    def cos(self): return apply("cos", self)
+    def tanh(self): return apply("tanh", self)
+    def sigmoid(self): return apply("sigmoid", self)
+    def relu(self): return apply("relu", self)
+    def abs(self): return apply("abs", self)
+    def sqrt(self): return apply("sqrt", self)
+    def any(self) -> bool: return bool(np.any(self._data))
+    def all(self) -> bool: return bool(np.all(self._data))
+
+    def reshape(self, *shape) -> "Tensor":
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return apply("reshape", self, shape=tuple(int(s) for s in shape))
+
+    view = reshape
+
+    # ------------------------------------------------------------ backward
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) (or gradientᵀ·J) into the .grad of every leaf that requires it."""
+        if not self._requires_grad:
+            raise InputError("this tensor does not require grad and has no grad_fn: nothing to differentiate "
+                             "(did you call requires_grad_() on its inputs, or compute it under no_grad()?)")
+        if gradient is None:
+            if self._data.size != 1:
+                raise NotScalarError(f"backward() needs a scalar output, this one has shape {self.shape}: pass "
+                                     "gradient= (a tensor of that shape, the v of the vector-Jacobian product "
+                                     "vᵀJ) or call .sum().backward()")
+            seed = np.ones(self.shape)
+        else:
+            seed = _array(gradient).astype(np.float64)
+            if seed.shape != self.shape:
+                raise InputError(f"gradient has shape {seed.shape}, but the tensor has shape {self.shape}")
+        rec = recording(self)
+        for t in rec.tensors:
+            if t.grad_fn is not None and t.grad_fn.freed:
+                raise GraphFreedError("backward() through this graph a second time: the first backward() freed "
+                                      "its saved values; call backward(retain_graph=True) the first time to keep "
+                                      "them")
+        wanted = [i for i, t in enumerate(rec.tensors) if (t.is_leaf and t._requires_grad) or t._retain]
+        adj = engine.backward(rec.graph, rec.values, seed, wrt=[rec.ids[i] for i in wanted])
+        for i in wanted:
+            t, a = rec.tensors[i], adj[rec.ids[i]]
+            if a is None:
+                continue
+            a = np.array(np.broadcast_to(a, t.shape), dtype=np.float64)
+            if t._grad is None:
+                t._grad = Tensor(a)
+            else:
+                t._grad._data = t._grad._data + a
+        if not retain_graph:
+            for t in rec.tensors:
+                if t.grad_fn is not None:
+                    t.grad_fn.freed = True
+
+    def graph(self):
+        """The recorded graph as data: every node with its value (and adjoint, after backward)."""
+        from .inspect import report
+        rec = recording(self)
+        return report(rec.graph, rec.values)
+
+
+class Recording:
+    """The tensors that made `output`, in evaluation order, as a `Graph` with their values."""
+
+    def __init__(self, graph: Graph, values: list, tensors: list[Tensor], ids: list[int]):
+        self.graph, self.values, self.tensors, self.ids = graph, values, tensors, ids
+
+
+def recording(output: Tensor, names: dict[int, str] | None = None) -> Recording:
+    """Walk back from `output` (iteratively) and lay its history out as a Graph."""
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(output, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        if t.grad_fn is not None:
+            stack.extend((a, False) for a in reversed(t.grad_fn.inputs) if isinstance(a, Tensor) and id(a) not in seen)
+    graph, values, node_of = Graph(), [], {}
+    used: set[str] = set()
+    for k, t in enumerate(order):
+        if t.grad_fn is None:
+            if t._requires_grad:
+                label = _unique(t.name or f"t{len(graph.variables)}", used)
+                node_of[id(t)] = graph.var(label)
+            else:
+                node_of[id(t)] = graph.const(t._data, label=t.name)
+            values.append(t._data)
+            continue
+        inputs = []
+        for a in t.grad_fn.inputs:
+            if isinstance(a, Tensor):
+                inputs.append(node_of[id(a)])
+            else:
+                inputs.append(graph.const(a))
+                values.append(graph.nodes[-1].params["value"])
+        node_of[id(t)] = graph.add(t.grad_fn.op, tuple(inputs), dict(t.grad_fn.params), label=t.name)
+        values.append(t._data)
+    graph.output = node_of[id(output)]
+    return Recording(graph, values, order, [node_of[id(t)] for t in order])
+
+
+def _unique(label: str, used: set[str]) -> str:
+    base, n = label, 1
+    while label in used:
+        n += 1
+        label = f"{base}_{n}"
+    used.add(label)
+    return label
+
+
+def apply(op: str, *args: Any, **params: Any) -> Tensor:
+    """Apply an op from the table to tensors (and plain numbers), recording it when a gradient is wanted."""
+    spec = OPS[op]
+    data = [_value(a) for a in args]
+    with np.errstate(all="ignore"):
+        try:
+            out = spec.forward(*data, **params)
+        except (ValueError, IndexError, TypeError) as exc:
+            shapes = " and ".join(str(np.shape(d)) for d in data)
+            raise InputError(f"{spec.display}: cannot apply to shapes {shapes}: {str(exc).splitlines()[0]}") from None
+    if spec.kind == "logic" and op not in ("where", "detach"):
+        out = np.asarray(out).astype(bool)
+    t = Tensor(out)
+    carries = [spec.vjp_rule(k) is not None for k in range(len(args))]
+    if grad_enabled() and any(c and isinstance(a, Tensor) and a._requires_grad for a, c in zip(args, carries)):
+        t._requires_grad = True
+        t.grad_fn = GradFn(op, tuple(a if isinstance(a, Tensor) else _array(a) for a in args), params)
+    return t
+
+
+def _array(data: Any) -> np.ndarray:
+    if isinstance(data, Tensor):
+        return data._data
+    a = np.asarray(data)
+    if a.dtype == bool:
+        return a
+    if np.issubdtype(a.dtype, np.integer):
+        return a.astype(np.int64)
+    if np.issubdtype(a.dtype, np.complexfloating):
+        return a.astype(np.complex128)
+    try:
+        return a.astype(np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"a tensor holds numbers, not {type(data).__name__}") from None
+
+
+def _value(a: Any) -> np.ndarray:
+    return a._data if isinstance(a, Tensor) else _array(a)
+
+
+def _axis(dim, axis):
+    return axis if axis is not None else dim
+
+
+def _key(key) -> tuple:
+    """Basic indexing only (ints and slices), as a tuple the op table's index op takes."""
+    key = key if isinstance(key, tuple) else (key,)
+    for k in key:
+        if not isinstance(k, (int, np.integer, slice)):
+            raise InputError("a tensor is indexed by integers and slices (x[0], x[1:3], A[0, 1])")
+    return tuple(int(k) if isinstance(k, (int, np.integer)) else k for k in key)
+
+
+# ---------------------------------------------------------------- constructors
+def tensor(data: Any, requires_grad: bool = False) -> Tensor:
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def arange(*args, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.arange(*args), requires_grad=requires_grad)
+
+
+def _shape(shape, size) -> tuple:
+    if size is not None:
+        return tuple(size) if isinstance(size, (tuple, list)) else (int(size),)
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def ones(*shape, size=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(_shape(shape, size)), requires_grad=requires_grad)
+
+
+def zeros(*shape, size=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(_shape(shape, size)), requires_grad=requires_grad)
+
+
+def randn(*shape, size=None, seed: int | None = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.random.default_rng(seed).standard_normal(_shape(shape, size)), requires_grad=requires_grad)
+
+
+def linspace(start: float, stop: float, steps: int, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.linspace(start, stop, int(steps)), requires_grad=requires_grad)
+
+
+def _function(op: str) -> Callable[..., Tensor]:
+    def fn(*args, **params):
+        return apply(op, *args, **params)
+    fn.__name__ = op
+    fn.__doc__ = OPS[op].doc
+    return fn
+
+
+dot, matmul, sigmoid, exp, log, sin, cos, tanh, relu, sqrt = (
+    _function(op) for op in ("dot", "matmul", "sigmoid", "exp", "log", "sin", "cos", "tanh", "relu", "sqrt"))
+
+
+def reshape(t: Tensor, *shape) -> Tensor:
+    return t.reshape(*shape)
+
+
+def sum(t: Tensor, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A001 - torch.sum
+    return apply("sum", t, axis=_axis(dim, axis))
+
+
+def mean(t: Tensor, dim: int | None = None, axis: int | None = None) -> Tensor:
+    return apply("mean", t, axis=_axis(dim, axis))
+
+
+def norm(t: Tensor, dim: int | None = None, axis: int | None = None) -> Tensor:
+    return apply("norm", t, axis=_axis(dim, axis))
+
+
+def show(t: Tensor) -> None:
+    """Print the recorded graph with values and adjoints, as `diffx graph` does (rich, from cli/)."""
+    from cli.render import print_report   # the renderer lives with the CLI; imported only when asked
+    print_report(t.graph())
