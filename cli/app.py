@@ -7,6 +7,8 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
+import numpy as np
+
 from diffx.errors import DiffxError, InputError
 from diffx.functions import Seeded
 from diffx.limits import DEFAULT_LIMITS, Limits
@@ -43,6 +45,12 @@ class Mode(str, Enum):
 
 Expr = Annotated[str, typer.Argument(help="The expression or program; '-' reads standard input, '@FILE' a file.",
                                      show_default=False)]
+OptionalExpr = Annotated[Optional[str], typer.Argument(
+    help="The expression or program; '-' reads standard input, '@FILE' a file (or use --python).",
+    show_default=False)]
+Python = Annotated[Optional[str], typer.Option(
+    "--python", help="Differentiate a Python function instead: FILE.py:FUNC, called with tensors named by its "
+                     "parameters (--at a=0.7). This runs FILE.py, as `python FILE.py` would.")]
 At = Annotated[Optional[list[str]], typer.Option(
     "--at", help="Values: '0,1,2,3' for the one variable, or 'x=0,1,2,3' (repeat for several). "
                  "A value may be '[[1,2],[3,4]]', 'arange(4)', 'randn(4,5)', ...")]
@@ -67,6 +75,16 @@ class Style(str, Enum):
 
 Formulas = Annotated[Style, typer.Option("--formulas", help="How to print symbolic formulas.")]
 Latex = Annotated[bool, typer.Option("--latex", help="Print the formulas as LaTeX.")]
+class Precision(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+DType = Annotated[Precision, typer.Option(
+    "--dtype", help="float32 runs every method in single precision, to see how their errors grow "
+                    "(the symbolic reference stays exact).")]
+Strict = Annotated[bool, typer.Option("--strict", help="Count a disagreement at a kink as a failure (exit 1) "
+                                                       "instead of explaining it.")]
 Pretty = Annotated[bool, typer.Option("--pretty", help="Print the formulas with SymPy's unicode pretty printer.")]
 
 
@@ -85,14 +103,26 @@ def _style(latex: bool, pretty: bool) -> str:
     return "latex" if latex else "pretty" if pretty else "str"
 
 
-def _problem(expr: str, at: list[str] | None, wrt: str | None, seed: int,
-             limits: Limits = DEFAULT_LIMITS) -> tuple[Problem, Seeded]:
-    text = output.read_expression(expr)
+def _problem(expr: str | None, at: list[str] | None, wrt: str | None, seed: int,
+             limits: Limits = DEFAULT_LIMITS, python: str | None = None,
+             dtype: str = "float64") -> tuple[Problem, Seeded]:
+    """The expression (or the Python function) at the point, evaluated once."""
     rng = Seeded(seed)
+    if python is not None:
+        if expr is not None:
+            raise InputError("give either an expression or --python FILE.py:FUNC, not both")
+        if dtype != "float64":
+            raise InputError("--dtype float32 works on expressions; a Python function runs in float64")
+        from diffx import pyfunc
+        fn = pyfunc.load(python)
+        return pyfunc.trace(fn, read_at(at or [], fn.parameters, rng=rng, limits=limits), wrt, limits), rng
+    if expr is None:
+        raise InputError("give an expression (or --python FILE.py:FUNC)")
+    text = output.read_expression(expr)
     graph = parse(text, limits=limits, rng=rng)
-    point = read_at(at or [], graph, rng=rng, limits=limits)
+    point = read_at(at or [], graph.variables, rng=rng, limits=limits)
     point = bind(graph, point, rng=rng, limits=limits)
-    return Problem.build(graph, point, choose_wrt(graph, wrt), limits), rng
+    return Problem.build(graph, point, choose_wrt(graph, wrt), limits, None if dtype == "float64" else np.float32), rng
 
 
 def _limits(symbolic_timeout: float) -> Limits:
@@ -128,8 +158,9 @@ def _names(method: list[Method] | None, default) -> list[str]:
 
 @app.command()
 def grad(
-    expr: Expr,
+    expr: OptionalExpr = None,
     at: At = None,
+    python: Python = None,
     wrt: Wrt = None,
     method: Methods = None,
     seed: Annotated[Optional[str], typer.Option(
@@ -148,6 +179,8 @@ def grad(
     sizes: Sizes = False,
     latex: Latex = False,
     pretty: Pretty = False,
+    strict: Strict = False,
+    dtype: DType = Precision.float64,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -158,7 +191,7 @@ def grad(
     def body() -> int:
         from diffx import api
         random_seed, vjp_seed = api._split_seed(seed)
-        p, rng = _problem(expr, at, wrt, random_seed, _limits(symbolic_timeout))
+        p, rng = _problem(expr, at, wrt, random_seed, _limits(symbolic_timeout), python, dtype.value)
         p.want_sizes, p.numeric_scheme = sizes, None if numeric is Scheme.auto else numeric.value
         if order not in (1, 2):
             raise InputError(f"--order {order}: diffx computes first and second derivatives (1 or 2)")
@@ -173,8 +206,13 @@ def grad(
                 raise InputError("--order 2 takes a function of one scalar; for more inputs use diffx hessian")
             r = api.hessian_compare(p, _names(method, ("reverse", "symbolic", "numeric")), rtol=rtol, atol=atol)
         else:
-            r = api.compare_problem(p, _names(method, DEFAULT_METHODS), rtol=rtol, atol=atol)
-        return _show(r, json_, _style(latex, pretty))
+            r = api.compare_problem(p, _names(method, DEFAULT_METHODS), rtol=rtol, atol=atol, strict=strict)
+        code = _show(r, json_, _style(latex, pretty))
+        if python is not None and not json_:
+            from diffx.inspect import report
+            from .render import graph_table
+            output.console().print("", graph_table(report(p.graph, p.values), title="graph of the path taken"))
+        return code
     _guard(debug, body)
 
 
@@ -184,6 +222,7 @@ def compare(
         help="The expression ('-' standard input, '@FILE' a file); omit it with --file.", show_default=False)] = None,
     at: At = None,
     wrt: Wrt = None,
+    python: Python = None,
     method: Annotated[Optional[list[str]], typer.Option(
         "--method", "-m", help="Methods to run (repeatable): reverse, forward, symbolic, numeric-forward, "
                                "numeric-backward, numeric-central, numeric-richardson, numeric-complex.")] = None,
@@ -198,6 +237,8 @@ def compare(
     sizes: Sizes = False,
     latex: Latex = False,
     pretty: Pretty = False,
+    strict: Strict = False,
+    dtype: DType = Precision.float64,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -214,14 +255,13 @@ def compare(
             if expr is not None:
                 raise InputError("give either an expression or --file, not both")
             return _batch(file, names, limits, seed, output_path, json_)
-        if expr is None:
-            raise InputError("give an expression, or --file with cases")
         if output_path is not None:
             raise InputError("--output goes with --file")
-        p, _ = _problem(expr, at, wrt, seed, limits)
+        p, _ = _problem(expr, at, wrt, seed, limits, python, dtype.value)
         p.want_sizes = sizes
         from .render import compare_view
-        return _show(api.compare_problem(p, names, rtol=rtol, atol=atol), json_, _style(latex, pretty), compare_view)
+        return _show(api.compare_problem(p, names, rtol=rtol, atol=atol, strict=strict), json_,
+                     _style(latex, pretty), compare_view)
     _guard(debug, body)
 
 
@@ -330,27 +370,29 @@ def trace(
 
 @app.command()
 def graph(
-    expr: Expr,
+    expr: OptionalExpr = None,
     at: At = None,
+    python: Python = None,
     view: Annotated[View, typer.Option(help="table: a flat list in evaluation order; tree: from the output.")] = View.table,
+    format_: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="table, tree, json, dot (Graphviz), mermaid, markdown (fenced Mermaid), "
+                               "svg or png (both need the Graphviz 'dot' program).")] = None,
+    out: Annotated[Optional[str], typer.Option(
+        "--out", "-o", help="Write to FILE; the format follows the extension (.dot .gv .svg .png .mmd .md .json).")] = None,
     seed: Seed = 0,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
-    """The computation graph: every node's op, inputs, shape, value and adjoint.
+    """The computation graph: every node's op, inputs, shape, value and adjoint, as a table, tree or picture.
 
-    Example: diffx graph "2*x.x" --at 0,1,2,3
+    Example: diffx graph "2*x.x" --at 0,1,2,3 --out graph.svg
     """
     def body() -> int:
         from diffx.inspect import report
-        p, _ = _problem(expr, at, None, seed)
-        rep = report(p.graph, p.values)
-        if json_:
-            output.emit_json(rep.to_dict())
-        else:
-            from .render import graph_table, graph_tree
-            output.console().print(graph_tree(rep) if view is View.tree else graph_table(rep))
-        return output.EXIT_OK
+        from .pictures import graph_format, write_graph
+        fmt = graph_format(format_, view.value, json_, out)
+        p, _ = _problem(expr, at, None, seed, python=python)
+        return write_graph(report(p.graph, p.values), fmt, out)
     _guard(debug, body)
 
 

@@ -117,9 +117,15 @@ def comparison_view(r: GradResult, style: str = "str"):
 
 
 def path_lines(r: GradResult) -> list:
-    """For a Python function: the branch decisions of the recorded path, and any warnings."""
+    """The branch decisions of a Python function's path, kinks, non-finite values and warnings."""
     from rich.text import Text
     lines = []
+    if r.nonfinite:
+        lines += [Text(""), Text(f"non-finite: {r.nonfinite['message']}; the methods are compared only where "
+                                 "finite", style="yellow")]
+    if r.kinks:
+        lines.append(Text(""))
+        lines += [Text(k.sentence(), style="yellow") for k in r.kinks]
     if "path" in r.extra:
         lines += [Text(""), Text("the path taken (each if/while test on a tensor, by source line):")]
         for b in r.extra["path"]:
@@ -276,6 +282,10 @@ def verdict(r: GradResult):
     if r.agree:
         if len(ran) < 2:
             return Text(f"only {', '.join(ran) or 'no method'} ran: nothing to compare")
+        if r.warnings:
+            return Text(f"✓ no unexplained disagreement: the {len(ran)} methods agree with {r.reference} except "
+                        f"for {len(r.warnings)} difference(s) explained above (rtol {r.rtol:g}, atol {r.atol:g})",
+                        style="green")
         return Text(f"✓ all {len(ran)} methods agree with {r.reference} (rtol {r.rtol:g}, atol {r.atol:g}, "
                     "finite differences within their own error estimates; "
                     f"max |Δ| from reverse AD {r.max_abs_diff:.3g})", style="green")
@@ -311,6 +321,9 @@ def _graph_notes(rep: GraphReport) -> list:
         notes.append(Text(rep.seed_note))
     if unused:
         notes.append(Text(f"no path to the output (adjoint not needed): {', '.join(unused)}"))
+    if rep.nonfinite:
+        notes.append(Text(f"non-finite: {rep.nonfinite['message']}", style="yellow"))
+    notes += [Text(k.sentence(), style="yellow") for k in rep.kinks]
     if detached:
         notes.append(Text(f"behind detach (no gradient flows back to them): {', '.join(detached)}"))
     return notes

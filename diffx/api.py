@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from . import kinks as _kinks
 from . import methods as _methods
 from .functions import Seeded
 from .graph import Graph
@@ -68,21 +69,21 @@ def grad(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterabl
 
 def compare(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
             methods: Iterable[str] | None = None, rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0,
-            limits: Limits = DEFAULT_LIMITS, **values) -> GradResult:
+            limits: Limits = DEFAULT_LIMITS, strict: bool = False, **values) -> GradResult:
     """The gradient by several methods side by side, with their agreement verdict."""
     p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
-    return compare_problem(p, methods, rtol=rtol, atol=atol)
+    return compare_problem(p, methods, rtol=rtol, atol=atol, strict=strict)
 
 
 def compare_problem(p: Problem, methods: Iterable[str] | None = None, *, rtol: float = 1e-6,
-                    atol: float = 1e-8) -> GradResult:
+                    atol: float = 1e-8, strict: bool = False) -> GradResult:
     """`compare` on a prepared problem (the CLI's entry, which reads values itself)."""
     p.require_scalar()
-    return _side_by_side(p, "gradient", METHODS, methods or DEFAULT_METHODS, rtol, atol)
+    return _side_by_side(p, "gradient", METHODS, methods or DEFAULT_METHODS, rtol, atol, strict=strict)
 
 
 def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol: float, atol: float,
-                  extra: dict | None = None, **options) -> GradResult:
+                  extra: dict | None = None, strict: bool = False, **options) -> GradResult:
     """Run methods from `table` on one problem and judge them against the first that ran."""
     names = list(dict.fromkeys(names))
     _check_methods(names, table)
@@ -94,7 +95,9 @@ def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol
         from .pyfunc import branch_summary
         extra["path"] = branch_summary(p.decisions)
     result = GradResult(p.graph.source, p.point, np.asarray(p.output), p.wrt, results, reference, rtol, atol,
-                        kind=kind, extra=extra)
+                        kind=kind, extra=extra, strict=strict)
+    result.kinks = _kinks.gather(p, results.values())
+    result.nonfinite = _kinks.first_nonfinite(p.graph, p.values)
     if results[reference].ran:
         judge(result)
     return result

@@ -20,13 +20,14 @@ _DISPATCH = {name: getattr(P, name) for name, op in OPS.items() if op.forward is
 
 
 def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None = None,
-             upto: int | None = None, traced: bool = False) -> list:
+             upto: int | None = None, traced: bool = False, dtype=None) -> list:
     """Forward pass: the value of every node, given a value for every variable.
 
     `overrides` pins nodes to given values (how the numeric method keeps a
     detached sub-expression frozen at the point while it perturbs inputs).
     With `traced`, ops go through the `P` dispatchers, so traced values
-    record themselves; plain numbers skip that indirection.
+    record themselves; plain numbers skip that indirection. With `dtype`
+    (float32), every value is rounded to it, constants included.
     """
     table = _DISPATCH if traced else _FORWARD
     nodes = graph.nodes if upto is None else graph.nodes[:upto + 1]
@@ -47,7 +48,17 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
                     values[node.id] = table[node.op](*args, **node.params)
                 except (ValueError, IndexError, TypeError) as exc:
                     raise _shape_error(graph, node, args, exc) from None
+            if dtype is not None:
+                values[node.id] = _cast(values[node.id], dtype)
     return values
+
+
+def _cast(v, dtype):
+    """A value rounded to `dtype` (a complex value to the complex type of the same precision)."""
+    a = np.asarray(v)
+    if np.iscomplexobj(a):
+        return a.astype(np.result_type(dtype, np.complex64))
+    return a.astype(dtype, copy=False) if np.issubdtype(a.dtype, np.floating) or a.dtype == bool else a
 
 
 def evaluate_constant(graph: Graph, node_id: int):
@@ -74,7 +85,8 @@ def evaluate_constant(graph: Graph, node_id: int):
     return values[node_id]
 
 
-def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = None, on_step=None) -> list:
+def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = None, on_step=None,
+             dtype=None) -> list:
     """Reverse sweep: the adjoint d(seed . output)/d(node) of every node.
 
     With `wrt`, only nodes that lie between those nodes and the output are
@@ -88,11 +100,11 @@ def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = N
     adj: list = [None] * n
     adj[graph.output] = seed
     with np.errstate(all="ignore"):
-        _reverse_sweep(graph, values, adj, needs, on_step)
+        _reverse_sweep(graph, values, adj, needs, on_step, dtype)
     return adj
 
 
-def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_step) -> None:
+def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_step, dtype) -> None:
     for node in reversed(graph.nodes[:graph.output + 1]):
         g = adj[node.id]
         if g is None or not node.inputs:
@@ -107,12 +119,14 @@ def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_st
             c = rule(g, y, *args, argnum=k, **node.params) if op.variadic else rule(g, y, *args, **node.params)
             if np.shape(c) != np.shape(args[k]):
                 c = P.sum_to(c, shape=np.shape(args[k]))
+            if dtype is not None:
+                c = _cast(c, dtype)
             if on_step is not None:
                 on_step(node, k, g, c)
             adj[j] = c if adj[j] is None else adj[j] + c
 
 
-def forward_tangents(graph: Graph, values: Sequence, seeds: dict[int, Any], on_step=None) -> list:
+def forward_tangents(graph: Graph, values: Sequence, seeds: dict[int, Any], on_step=None, dtype=None) -> list:
     """Forward-mode sweep: the tangent of every node, given tangents of some nodes.
 
     A node whose inputs all have no tangent has none (`None`), so one pass
@@ -121,11 +135,11 @@ def forward_tangents(graph: Graph, values: Sequence, seeds: dict[int, Any], on_s
     """
     tangents: list = [None] * len(graph.nodes)
     with np.errstate(all="ignore"):
-        _tangent_sweep(graph, values, seeds, tangents, on_step)
+        _tangent_sweep(graph, values, seeds, tangents, on_step, dtype)
     return tangents
 
 
-def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangents: list, on_step) -> None:
+def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangents: list, on_step, dtype) -> None:
     for node in graph.nodes:
         if node.id in seeds:
             tangents[node.id] = seeds[node.id]
@@ -144,6 +158,8 @@ def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangen
             c = rule(t, y, *args, argnum=k, **node.params) if op.variadic else rule(t, y, *args, **node.params)
             if np.shape(c) != np.shape(y):
                 c = P.broadcast_to(c, shape=np.shape(y))
+            if dtype is not None:
+                c = _cast(c, dtype)
             if on_step is not None:
                 on_step(node, k, t, c)
             total = c if total is None else total + c

@@ -5,7 +5,7 @@ graph or computes anything on its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,8 @@ class GraphReport:
     output: str
     nodes: list[NodeInfo]
     seed_note: str | None = None
+    kinks: list = field(default_factory=list)
+    nonfinite: dict | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -44,6 +46,8 @@ class GraphReport:
             "nodes": [{"id": n.id, "op": n.op, "label": n.label, "inputs": n.inputs, "shape": list(n.shape),
                        "value": jsonable(n.value), "adjoint": None if n.adjoint is None else jsonable(n.adjoint)}
                       for n in self.nodes],
+            "kinks": [k.to_dict() for k in self.kinks],
+            "nonfinite": self.nonfinite,
         }
 
 
@@ -62,4 +66,6 @@ def report(graph: Graph, values: list) -> GraphReport:
             adjoint=None if adj[node.id] is None else np.asarray(adj[node.id], dtype=np.float64),
             status=status, text=graph.text(node), describe=graph.describe(node)))
     note = None if np.shape(out) == () else f"the output has shape {np.shape(out)}; adjoints are of sum(output)"
-    return GraphReport(graph.source, graph.nodes[graph.output].name, nodes, note)
+    from .kinks import find, first_nonfinite
+    return GraphReport(graph.source, graph.nodes[graph.output].name, nodes, note,
+                       find(graph, values, list(graph.variables)), first_nonfinite(graph, values))

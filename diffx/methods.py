@@ -28,14 +28,18 @@ class Problem:
     limits: Limits
     want_sizes: bool = False      # the symbolic method also counts the derivative's operations
     numeric_scheme: str | None = None   # the scheme of the plain "numeric" method (None: the best safe one)
+    dtype: Any = None                   # np.float32: every method runs in single precision
 
     @property
     def output(self):
         return self.values[self.graph.output]
 
     @classmethod
-    def build(cls, graph: Graph, point: dict[str, np.ndarray], wrt: list[str], limits: Limits) -> "Problem":
-        return cls(graph, point, wrt, evaluate(graph, point), limits)
+    def build(cls, graph: Graph, point: dict[str, np.ndarray], wrt: list[str], limits: Limits,
+              dtype=None) -> "Problem":
+        if dtype is not None:
+            point = {k: np.asarray(v).astype(dtype) for k, v in point.items()}
+        return cls(graph, point, wrt, evaluate(graph, point, dtype=dtype), limits, dtype=dtype)
 
     def require_scalar(self) -> None:
         shape = np.shape(self.output)
@@ -53,13 +57,14 @@ class Problem:
 def reverse_gradient(p: Problem) -> dict[str, np.ndarray]:
     """One reverse sweep from the output: the adjoint of every variable."""
     ids = [p.graph.variables[name] for name in p.wrt]
-    adj = backward(p.graph, p.values, np.ones(np.shape(p.output)), wrt=ids)
+    adj = backward(p.graph, p.values, np.ones(np.shape(p.output), dtype=p.dtype), wrt=ids, dtype=p.dtype)
     return {name: p.zeros(name) if adj[i] is None else _owned(adj[i]) for name, i in zip(p.wrt, ids)}
 
 
 def _owned(a) -> np.ndarray:
-    """A float64 array the caller may write to (an adjoint can be a broadcast view)."""
-    a = np.asarray(a, dtype=np.float64)
+    """An array the caller may write to (an adjoint can be a broadcast view), float64 unless float32."""
+    a = np.asarray(a)
+    a = a if a.dtype == np.float32 else a.astype(np.float64, copy=False)
     return a if a.flags.writeable and a.flags.owndata else a.copy()
 
 
@@ -70,9 +75,9 @@ def forward_gradient(p: Problem) -> tuple[dict[str, np.ndarray], int]:
         node = p.graph.variables[name]
         g = p.zeros(name)
         for idx in np.ndindex(*g.shape):
-            e = p.zeros(name)
+            e = p.zeros(name).astype(p.dtype or np.float64)
             e[idx] = 1.0
-            t = forward_tangents(p.graph, p.values, {node: e})[p.graph.output]
+            t = forward_tangents(p.graph, p.values, {node: e}, dtype=p.dtype)[p.graph.output]
             g[idx] = 0.0 if t is None else float(np.asarray(t))
             passes += 1
         grads[name] = g
@@ -119,10 +124,12 @@ def numeric_method(scheme: str | None, name: str) -> Callable[[Problem], MethodR
         chosen = scheme or p.numeric_scheme or ("central" if python else numeric.default_scheme(p.graph, p.wrt))
         r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, chosen,
                                   evaluator=p.evaluator() if python else None,
-                                  base_path=getattr(p, "decisions", ()))
+                                  base_path=getattr(p, "decisions", ()), dtype=p.dtype)
         extra = {"path_changes": r.path_changes} if r.path_changes else {}
-        return MethodResult(name, r.gradient, evaluations=r.evaluations, step=r.step, method=r.method,
-                            estimates=r.error_estimate, optimal=r.optimal, extra=extra)
+        result = MethodResult(name, r.gradient, evaluations=r.evaluations, step=r.step, method=r.method,
+                              estimates=r.error_estimate, optimal=r.optimal, extra=extra)
+        result.kinks = r.kinks            # not JSON by itself: the comparison reports them under "kinks"
+        return result
     return run
 
 

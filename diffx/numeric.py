@@ -29,7 +29,6 @@ from .ops import OPS
 
 EPS = float(np.finfo(np.float64).eps)
 CENTRAL_STEP = EPS ** (1 / 3)   # balances truncation (h^2) against rounding (eps/h)
-FORWARD_STEP = EPS ** 0.5       # balances truncation (h) against rounding (eps/h)
 COMPLEX_STEP = 1e-20
 RICHARDSON_BASE, RICHARDSON_LEVELS = 0.0625, 4   # tuned on the accuracy corpus (tests/corpus.py)
 SCHEMES_IN_ORDER = ("forward", "backward", "central", "richardson", "complex")
@@ -44,6 +43,7 @@ class NumericResult:
     error_estimate: dict[str, np.ndarray] = field(default_factory=dict)   # per element, absolute
     optimal: dict[str, float] | None = None                               # central: best step and its error
     path_changes: list[str] = field(default_factory=list)                 # Python functions: branches that flipped
+    kinks: list = field(default_factory=list)                             # (name, idx, left, right) seen
 
     @property
     def largest_estimate(self) -> float:
@@ -98,7 +98,8 @@ def not_analytic(graph: Graph, wrt: list[str]) -> str | None:
     return None
 
 
-def _component(graph: Graph, frozen: dict, point: dict, name: str, idx: tuple, batch: bool, out_ndim: int):
+def _component(graph: Graph, frozen: dict, point: dict, name: str, idx: tuple, batch: bool, out_ndim: int,
+               dtype=None):
     """f as a function of one component of one variable, taking an array of values for it.
 
     Batched, the values ride on a leading axis, with axes of length 1 between
@@ -108,50 +109,67 @@ def _component(graph: Graph, frozen: dict, point: dict, name: str, idx: tuple, b
     pad = (1,) * max(out_ndim - x.ndim, 0)
 
     def f(ts: np.ndarray) -> np.ndarray:
-        dtype = np.result_type(x, ts)
+        kind = np.result_type(x, ts)
         if batch:
-            rows = np.array(np.broadcast_to(x.astype(dtype), (len(ts),) + x.shape))
+            rows = np.array(np.broadcast_to(x.astype(kind), (len(ts),) + x.shape))
             rows[(np.arange(len(ts)),) + idx] = ts
             rows = rows.reshape((len(ts),) + pad + x.shape)
-            out = np.asarray(evaluate(graph, {**point, name: rows}, overrides=frozen, upto=graph.output)[graph.output])
+            out = np.asarray(evaluate(graph, {**point, name: rows}, overrides=frozen, upto=graph.output,
+                                      dtype=dtype)[graph.output])
             return out if out.shape[:1] == (len(ts),) else np.broadcast_to(out, (len(ts),) + out.shape)
         outs = []
         for t in ts:
-            row = x.astype(dtype)
+            row = x.astype(kind)
             row[idx] = t
             outs.append(np.asarray(evaluate(graph, {**point, name: row}, overrides=frozen,
-                                            upto=graph.output)[graph.output]))
+                                            upto=graph.output, dtype=dtype)[graph.output]))
         return np.stack(outs)
     return f
 
 
-# ---------------------------------------------------------------- the schemes: (f, x, f0) -> (D, estimate, evaluations, step)
+def _sides(f0, fp1, fm1, fp2, fm2, h1, h2, eps=EPS):
+    """One-sided differences at x, and whether they disagree beyond what smoothness explains.
+
+    For a smooth f, D+ - D- = h·f'' + O(h³); f'' is estimated from the wider
+    points, so the residual is only rounding. A kink within ±2h leaves a
+    residual of the order of its change of slope.
+    """
+    dplus, dminus = (fp1 - f0) / h1, (f0 - fm1) / h1
+    curvature = (fp2 - 2 * f0 + fm2) / (h2 * h2)
+    residual = np.abs((dplus - dminus) - h1 * curvature)
+    scale = np.maximum.reduce([np.abs(f0), np.abs(fp1), np.abs(fm1), np.abs(fp2), np.abs(fm2)])
+    allowed = 64 * eps * scale / h1 + 1e-7 * np.maximum(np.abs(dplus), np.abs(dminus)) + 1e-300
+    return dminus, dplus, bool(np.any(residual > allowed))
+
+
+# ---------------------------------------------------------------- the schemes: (f, x, f0) -> (D, estimate, evaluations, step, sides)
 def _one_sided(sign: float):
-    def scheme(f, x, f0):
-        h = FORWARD_STEP * max(1.0, abs(x)) * sign
+    def scheme(f, x, f0, eps=EPS):
+        h = eps ** 0.5 * max(1.0, abs(x)) * sign
         h1, h2 = (x + h) - x, (x + 2 * h) - x
         fs = f(np.array([x + h, x + 2 * h]))
         d1, d2 = (fs[0] - f0) / h1, (fs[1] - f0) / h2
-        return d1, np.abs(d1 - d2) + EPS * np.abs(f0) / abs(h1), 2, abs(h)
+        return d1, np.abs(d1 - d2) + eps * np.abs(f0) / abs(h1), 2, abs(h), None
     return scheme
 
 
-def _central(f, x, f0):
-    h = CENTRAL_STEP * max(1.0, abs(x))
+def _central(f, x, f0, eps=EPS):
+    h = eps ** (1 / 3) * max(1.0, abs(x))
     fs = f(np.array([x + h, x - h, x + 2 * h, x - 2 * h]))
     d1 = (fs[0] - fs[1]) / ((x + h) - (x - h))
     d2 = (fs[2] - fs[3]) / ((x + 2 * h) - (x - 2 * h))
-    return d1, np.abs(d2 - d1) / 3 + EPS * np.abs(f0) / h, 4, h
+    sides = _sides(f0, fs[0], fs[1], fs[2], fs[3], (x + h) - x, ((x + 2 * h) - (x - 2 * h)) / 2, eps)
+    return d1, np.abs(d2 - d1) / 3 + eps * np.abs(f0) / h, 4, h, sides
 
 
-def _complex(f, x, f0):
+def _complex(f, x, f0, eps=EPS):
     h = COMPLEX_STEP * max(1.0, abs(x))
     d = np.imag(f(np.array([x + 1j * h]))[0]) / h
     d = np.where(np.isfinite(f0), d, np.nan)
-    return d, 4 * EPS * np.abs(d), 1, h
+    return d, 4 * eps * np.abs(d), 1, h, None
 
 
-def _richardson(f, x, f0):
+def _richardson(f, x, f0, eps=EPS):
     """Central differences at h₀, h₀/2, … extrapolated; the best table entry by its own estimate."""
     s = max(1.0, abs(x))
     hs = RICHARDSON_BASE * s / 2.0 ** np.arange(RICHARDSON_LEVELS)
@@ -166,7 +184,9 @@ def _richardson(f, x, f0):
             err = np.maximum(np.abs(table[k][j] - table[k][j - 1]), np.abs(table[k][j] - table[k - 1][j - 1]))
             better = err < best_err
             best, best_err = np.where(better, table[k][j], best), np.where(better, err, best_err)
-    return best, best_err + EPS * np.abs(f0) / hs[-1] * 4, 2 * n, hs[0]
+    sides = _sides(f0, fs[n - 1], fs[2 * n - 1], fs[n - 2], fs[2 * n - 2], (x + hs[-1]) - x,
+                   ((x + hs[-2]) - (x - hs[-2])) / 2, eps)
+    return best, best_err + eps * np.abs(f0) / hs[-1] * 4, 2 * n, hs[0], sides
 
 
 SCHEMES = {"forward": _one_sided(1.0), "backward": _one_sided(-1.0), "central": _central,
@@ -204,7 +224,7 @@ def _first_flip(base, path) -> str:
 
 
 def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str],
-                  scheme: str = "central", evaluator=None, base_path=()) -> NumericResult:
+                  scheme: str = "central", evaluator=None, base_path=(), dtype=None) -> NumericResult:
     """The derivative of the output w.r.t. every component of `wrt`, with error estimates.
 
     The output may be an array: each component's result then has its shape
@@ -218,30 +238,34 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
         if why:
             raise RuleError(why)
     frozen = frozen_nodes(graph, values)
-    f0 = np.asarray(values[graph.output], dtype=np.float64)
+    f0 = np.asarray(values[graph.output], dtype=dtype or np.float64)
+    eps = float(np.finfo(dtype or np.float64).eps)
     batch = batchable(graph)
     changes: list[str] = []
+    kinks: list = []
     run = SCHEMES[scheme]
     grads, estimates = {}, {}
     evaluations, largest, scale = (1 if scheme in ("forward", "backward") else 0), 0.0, 1.0
     with np.errstate(all="ignore"):
         for name in wrt:
-            x = np.asarray(point[name], dtype=np.float64)
-            g = np.zeros(f0.shape + x.shape)
+            x = np.asarray(point[name], dtype=dtype or np.float64)
+            g = np.zeros(f0.shape + x.shape, dtype=dtype or np.float64)
             e = np.zeros(f0.shape + x.shape)
             for idx in np.ndindex(*x.shape):
-                f = (_component(graph, frozen, point, name, idx, batch, f0.ndim) if evaluator is None else
+                f = (_component(graph, frozen, point, name, idx, batch, f0.ndim, dtype) if evaluator is None else
                      _python_component(evaluator, base_path, point, name, idx, changes))
-                d, est, n, h = run(f, float(x[idx]), f0)
+                d, est, n, h, sides = run(f, float(x[idx]), f0, eps)
                 g[(...,) + idx], e[(...,) + idx] = np.real(d), est
+                if sides is not None and sides[2]:
+                    kinks.append((name, idx, sides[0], sides[1]))
                 evaluations, largest = evaluations + n, max(largest, h)
                 scale = max(scale, abs(float(x[idx])))
             grads[name], estimates[name] = g, e
     optimal = None
     if scheme == "central":
-        optimal = {"step": CENTRAL_STEP * scale,
-                   "error": float(EPS ** (2 / 3) * max(1.0, float(np.max(np.abs(f0), initial=0.0))))}
-    return NumericResult(grads, largest, evaluations, scheme, estimates, optimal, changes)
+        optimal = {"step": eps ** (1 / 3) * scale,
+                   "error": float(eps ** (2 / 3) * max(1.0, float(np.max(np.abs(f0), initial=0.0))))}
+    return NumericResult(grads, largest, evaluations, scheme, estimates, optimal, changes, kinks)
 
 
 def central_gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str]) -> NumericResult:

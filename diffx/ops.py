@@ -27,6 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .kinks import Kind, at_tie, at_zero, reduction_tie
+
 SAME = "same"  # sym: the numpy forward already works on object arrays of SymPy terms
 
 
@@ -45,6 +47,7 @@ class Op:
     domain: tuple[float, float] = (-2.0, 2.0)
     variadic: bool = False
     doc: str = ""
+    kinks: tuple = ()         # where it is not differentiable, and what is known there (diffx.kinks.Kind)
 
     @property
     def arity(self) -> int | None:
@@ -279,6 +282,9 @@ binary("div", np.divide, lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b,
        lambda sp, a, b: a / b, display="/", infix="/", doc="a / b elementwise")
 binary("pow", np.power, lambda y, a, b: b * a ** (b - 1.0), lambda y, a, b: y * _log_pos(a),
        lambda sp, a, b: a ** b, display="^", infix="^", domain=(0.5, 2.0),
+       kinks=(Kind(0, lambda y, a, b: (np.asarray(a) == 0) & (np.asarray(b) < 1) & (np.asarray(b) != 0),
+                   None, np.inf, None, np.inf, "inf", "inf",
+                   "at base 0 with an exponent below 1 the derivative is infinite"),),
        doc="a ^ b (also a ** b); real-valued, so a negative base needs an integer exponent")
 _add(Op("neg", np.negative, (lambda g, y, x: -g,), (lambda t, y, x: -t,),
         _each(lambda sp, a: -a), "elementwise", "-", infix="-", doc="-x"))
@@ -302,13 +308,18 @@ unary("log2", np.log2, lambda y, x: 1.0 / (x * LN2), lambda sp, a: sp.log(a, 2),
 unary("log10", np.log10, lambda y, x: 1.0 / (x * LN10), lambda sp, a: sp.log(a, 10), domain=(0.2, 3.0),
       doc="base-10 log")
 unary("sqrt", np.sqrt, lambda y, x: 0.5 / y, lambda sp, a: sp.sqrt(a), domain=(0.2, 3.0), smooth=False,
+      kinks=at_zero(0, None, np.inf, None, np.inf, "inf", "inf",
+                    "a vertical tangent: the derivative is +∞ (and sqrt is not real to the left)"),
       doc="square root (derivative infinite at 0)")
 unary("abs", np.abs, lambda y, x: P.sign(x), lambda sp, a: sp.Abs(a), analytic=False, smooth=False,
-      doc="|x|; AD uses sign(x), so 0 at x = 0")
+      kinks=at_zero(0, -1.0, 1.0, "[-1, 1]", 0.0, "0", "1"), doc="|x|; AD uses sign(x), so 0 at x = 0")
 _add(Op("sign", np.sign, (None,), (None,), _each(lambda sp, a: sp.sign(a)), "elementwise", "sign",
-        analytic=False, smooth=False, doc="-1, 0 or 1; zero gradient"))
+        analytic=False, smooth=False,
+        kinks=at_zero(0, 0.0, 0.0, None, 0.0, "0", "0", "sign jumps at 0: it is not even continuous there"),
+        doc="-1, 0 or 1; zero gradient"))
 unary("relu", lambda x: np.maximum(x, 0.0), lambda y, x: P.gt(x, 0.0), lambda sp, a: sp.Max(a, 0),
-      analytic=False, smooth=False, doc="max(x, 0); AD uses 0 at x = 0")
+      analytic=False, smooth=False, kinks=at_zero(0, 0.0, 1.0, "[0, 1]", 0.0, "0", "0"),
+      doc="max(x, 0); AD uses 0 at x = 0")
 unary("sigmoid", lambda x: 1.0 / (1.0 + np.exp(-x)), lambda y, x: y * (1.0 - y),
       lambda sp, a: 1 / (1 + sp.exp(-a)), doc="1 / (1 + e^-x)")
 unary("softplus", _softplus, lambda y, x: P.sigmoid(x), lambda sp, a: sp.log(1 + sp.exp(a)),
@@ -317,16 +328,21 @@ unary("softplus", _softplus, lambda y, x: P.sigmoid(x), lambda sp, a: sp.log(1 +
 # two-input elementwise functions
 binary("maximum", np.maximum, lambda y, a, b: P.gt(a, b) + 0.5 * P.eq(a, b),
        lambda y, a, b: P.lt(a, b) + 0.5 * P.eq(a, b), lambda sp, a, b: sp.Max(a, b),
-       display="max", analytic=False, smooth=False, doc="max(a, b) elementwise; ties split the gradient")
+       display="max", analytic=False, smooth=False, kinks=at_tie(0.0, 1.0, "[0, 1]", 0.5, "0.5", "0.5"),
+       doc="max(a, b) elementwise; ties split the gradient")
 binary("minimum", np.minimum, lambda y, a, b: P.lt(a, b) + 0.5 * P.eq(a, b),
        lambda y, a, b: P.gt(a, b) + 0.5 * P.eq(a, b), lambda sp, a, b: sp.Min(a, b),
-       display="min", analytic=False, smooth=False, doc="min(a, b) elementwise; ties split the gradient")
+       display="min", analytic=False, smooth=False, kinks=at_tie(1.0, 0.0, "[0, 1]", 0.5, "0.5", "0.5"),
+       doc="min(a, b) elementwise; ties split the gradient")
 for _name, _f, _infix, _rel in (("lt", np.less, "<", "Lt"), ("le", np.less_equal, "<=", "Le"),
                                 ("gt", np.greater, ">", "Gt"), ("ge", np.greater_equal, ">=", "Ge"),
                                 ("eq", np.equal, "==", "Eq"), ("ne", np.not_equal, "!=", "Ne")):
     _add(Op(_name, _compare(_f), (None, None), (None, None),
             _each(_piecewise(lambda sp, a, b, _rel=_rel: getattr(sp, _rel)(a, b))), "logic", _infix,
-            infix=_infix, analytic=False, smooth=False, doc=f"a {_infix} b as 1 or 0; zero gradient"))
+            infix=_infix, analytic=False, smooth=False,
+            kinks=at_tie(0.0, 0.0, None, 0.0, "0", "0", "the comparison switches here: what depends on it "
+                                                        "(a where, a branch) jumps"),
+            doc=f"a {_infix} b as 1 or 0; zero gradient"))
 _add(Op("where", _where,
         (None, lambda g, y, c, a, b: P.where(c, g, 0.0), lambda g, y, c, a, b: P.where(c, 0.0, g)),
         (None, lambda t, y, c, a, b: P.where(c, t, 0.0), lambda t, y, c, a, b: P.where(c, 0.0, t)),
@@ -347,16 +363,22 @@ _add(Op("amax", _reduce(np.max),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * _max_mask(x, y, axis),),
         (lambda t, y, x, axis=None: P.sum(t * _max_mask(x, y, axis), axis=axis),),
         _sym_reduce(lambda sp, v: sp.Max(*v)), "reduction", "max", analytic=False, smooth=False,
+        kinks=reduction_tie("several elements share the largest value"),
         doc="largest element; ties share the gradient"))
 _add(Op("amin", _reduce(np.min),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * _max_mask(x, y, axis),),
         (lambda t, y, x, axis=None: P.sum(t * _max_mask(x, y, axis), axis=axis),),
         _sym_reduce(lambda sp, v: sp.Min(*v)), "reduction", "min", analytic=False, smooth=False,
+        kinks=reduction_tie("several elements share the smallest value"),
         doc="smallest element; ties share the gradient"))
 _add(Op("norm", lambda x, axis=None: np.sqrt(np.sum(x * x, axis=axis)),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * x / _back(_safe(y), np.shape(x), axis),),
         (lambda t, y, x, axis=None: P.sum(t * x, axis=axis) / _safe(y),),
         _sym_reduce(lambda sp, v: sp.sqrt(sum(e * e for e in v))), "reduction", "norm", smooth=False,
+        kinks=(Kind(0, lambda y, x, axis=None: np.broadcast_to(
+            np.expand_dims(np.asarray(y) == 0, axis) if axis is not None else np.asarray(y) == 0, np.shape(x)),
+            None, None, "the unit ball {g : ‖g‖ ≤ 1}", 0.0, "0", "NaN",
+            "the norm is a cone at the zero vector: every direction has slope 1"),),
         doc="Euclidean norm; AD uses 0 at the zero vector"))
 _add(Op("logsumexp", _logsumexp,
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * P.exp(x - _back(y, np.shape(x), axis)),),

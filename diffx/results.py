@@ -74,6 +74,7 @@ class MethodResult:
     optimal: dict[str, float] | None = None         # numeric central: the best step and its error
     errors: Errors | None = None                    # filled in by `judge`
     extra: dict[str, Any] = field(default_factory=dict)
+    kinks: list = field(default_factory=list)       # numeric: (variable, index, left, right) where sides disagree
 
     @property
     def ran(self) -> bool:
@@ -141,6 +142,9 @@ class GradResult:
     kind: str = "gradient"                              # gradient, vjp, jvp, jacobian or hessian
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific JSON fields (seed, passes, ...)
     warnings: list[str] = field(default_factory=list)    # differences explained rather than counted
+    kinks: list = field(default_factory=list)            # diffx.kinks.Kink: non-differentiable points hit
+    nonfinite: dict | None = None                        # the first node whose value is not finite
+    strict: bool = False                                 # count disagreements at kinks as failures
 
     @property
     def gradient(self) -> dict[str, np.ndarray]:
@@ -162,11 +166,14 @@ class GradResult:
             "agree": self.agree,
             "max_abs_diff": jsonable(self.max_abs_diff),
             "warnings": list(self.warnings),
+            "kinks": [k.to_dict() for k in self.kinks],
+            "nonfinite": self.nonfinite,
             **{k: jsonable(v) for k, v in self.extra.items()},
         }
 
 
-def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float, atol: float) -> tuple[Errors, list[str]]:
+def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float,
+            atol: float) -> tuple[Errors, list[tuple[str, str]]]:
     """Errors of one method against the reference, where both are finite.
 
     A method agrees where it is within rtol/atol of the reference, or, for a
@@ -177,11 +184,13 @@ def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float, atol: floa
     stats, where, notes = np.zeros(3), {}, []
     with np.errstate(all="ignore"):
         for name in ref:
-            a, b = np.asarray(m.gradient[name], dtype=np.float64), np.asarray(ref[name], dtype=np.float64)
+            own = np.asarray(m.gradient[name])
+            unit = np.float32 if own.dtype == np.float32 else np.float64     # ulps of the method's own precision
+            a, b = own.astype(np.float64), np.asarray(ref[name], dtype=np.float64)
             both = np.isfinite(a) & np.isfinite(b)
             diff = np.where(both, np.abs(a - b), 0.0)
             rel = np.where(both, diff / np.maximum(np.abs(b), np.finfo(float).tiny), 0.0)
-            ulps = np.where(both, diff / np.spacing(np.where(both, np.abs(b), 1.0)), 0.0)
+            ulps = np.where(both, diff / np.spacing(np.where(both, np.abs(b), 1.0).astype(unit)), 0.0)
             if diff.size:
                 where[name] = [int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)]
                 stats = np.maximum(stats, [diff.max(), rel.max(), ulps.max()])
@@ -192,26 +201,39 @@ def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float, atol: floa
             if bad.any():
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
                 label = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
-                notes.append(f"{m.name} differs from the reference at {label}: {a[idx]:.17g} vs {b[idx]:.17g} "
-                             f"({int(bad.sum())} element(s) differ)")
+                notes.append((name, f"{m.name} differs from the reference at {label}: {a[idx]:.17g} vs "
+                                    f"{b[idx]:.17g} ({int(bad.sum())} element(s) differ)"))
     return Errors(float(stats[0]), float(stats[1]), float(stats[2]), where, not notes), notes
 
 
 def judge(result: GradResult) -> None:
-    """Measure every method against the reference; fill in each one's errors and the verdict."""
+    """Measure every method against the reference; fill in each one's errors and the verdict.
+
+    A disagreement is explained, not counted, where a perturbed point of a
+    Python function took another path, or (unless strict) where the gradient
+    passes through a kink: there the methods answer different, legitimate
+    things (one-sided derivatives, conventions), and the kinks say which.
+    """
     ref = result.methods[result.reference].gradient
+    kinked = {v for k in result.kinks for v in k.variables}
     notes: list[str] = []
     for m in result.methods.values():
-        if m.ran:
-            m.errors, bad = _errors(m, ref, result.rtol, result.atol)
-            bad = [n.replace("the reference", result.reference) for n in bad]
-            changes = m.extra.get("path_changes")
-            if changes:
-                result.warnings.append(f"{m.name}: a perturbed point took another path ({changes[0]}); the "
-                                       "function is piecewise there" + (", which explains: " + "; ".join(bad)
-                                                                         if bad else ""))
-                continue
-            notes += bad
+        if not m.ran:
+            continue
+        m.errors, bad = _errors(m, ref, result.rtol, result.atol)
+        bad = [(name, n.replace("the reference", result.reference)) for name, n in bad]
+        changes = m.extra.get("path_changes")
+        if changes:
+            result.warnings.append(f"{m.name}: a perturbed point took another path ({changes[0]}); the function "
+                                   "is piecewise there" + (", which explains: " + "; ".join(n for _, n in bad)
+                                                             if bad else ""))
+            continue
+        for name, note in bad:
+            key = name.split(",")[0]
+            if key in kinked and not result.strict:
+                result.warnings.append(f"{note}: explained by the kink(s) listed (use --strict to count it)")
+            else:
+                notes.append(note)
     base = result.methods.get("reverse")
     base = base.gradient if base is not None and base.ran else ref
     result.max_abs_diff = max((_errors(m, base, result.rtol, result.atol)[0].max_abs_error

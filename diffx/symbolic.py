@@ -61,10 +61,14 @@ def translate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: lis
     syms = {name: symbols_for(sp, name, np.shape(point[name])) for name in wrt}
     exprs: list[Any] = [None] * len(graph.nodes)
     live = graph.reaches_output()
+    moved = graph.influenced_by([graph.variables[n] for n in wrt])
     for node in graph.nodes:
         if not live[node.id]:
             continue
-        if node.op == "var":
+        if not moved[node.id] and node.op != "var":
+            # a constant sub-expression enters as its value: SymPy never sees 9^9^9^9 as an exact integer
+            exprs[node.id] = numbers(sp, values[node.id])
+        elif node.op == "var":
             exprs[node.id] = syms[node.label] if node.label in syms else numbers(sp, point[node.label])
         elif node.op in ("const", "detach"):
             exprs[node.id] = numbers(sp, values[node.id])

@@ -82,7 +82,7 @@ def test_program_from_stdin_and_file(cli, tmp_path):
 
 def test_disagreement_exits_1(cli):
     # relu at its kink: AD uses 0, SymPy's Heaviside(0) is 1/2 and a central difference sees 1/2
-    r = cli("grad", "relu(x)", "--at", "0")
+    r = cli("grad", "relu(x)", "--at", "0", "--strict")
     assert r.exit_code == 1
     assert "✗ the methods disagree" in r.stdout and "reverse differs from symbolic" in r.stdout
 

@@ -1,0 +1,133 @@
+"""Kinks, non-finite values and float32: say the truth at non-differentiable points."""
+import json
+
+import numpy as np
+import pytest
+
+import diffx
+
+ALL = ["reverse", "symbolic", "numeric"]
+
+
+def kinks_of(expr, **values):
+    r = diffx.compare(expr, methods=ALL, **values)
+    return r, r.to_dict()["kinks"]
+
+
+def test_abs_at_zero():
+    r, kinks = kinks_of("abs(x)", x=0)
+    assert len(kinks) == 1
+    k = kinks[0]
+    assert (k["node"], k["op"], k["left"], k["right"], k["subdifferential"], k["convention"]) == \
+        ("v1", "abs", -1.0, 1.0, "[-1, 1]", 0.0)
+    assert (k["pytorch"], k["jax"]) == ("0", "1") and r.agree
+
+
+def test_relu_at_zero_is_explained_not_failed(cli):
+    r, kinks = kinks_of("relu(x)", x=0)
+    assert kinks[0]["subdifferential"] == "[0, 1]" and kinks[0]["convention"] == 0
+    assert r.agree and r.methods["reverse"].gradient["x"] == 0 and r.methods["symbolic"].gradient["x"] == 0.5
+    assert any("explained by the kink" in w for w in r.warnings)
+    out = cli("grad", "relu(x)", "--at", "0")
+    assert out.exit_code == 0 and "kink: relu at v1" in out.stdout and "no unexplained disagreement" in out.stdout
+    assert cli("grad", "relu(x)", "--at", "0", "--strict").exit_code == 1
+
+
+def test_max_at_a_tie_reported_once():
+    r, kinks = kinks_of("max(x, y)", x=1, y=1)
+    assert len(kinks) == 1 and kinks[0]["input"] is None and kinks[0]["convention"] == 0.5
+    assert r.gradient == {"x": 0.5, "y": 0.5}
+
+
+def test_norm_at_the_zero_vector_has_no_nan():
+    r, kinks = kinks_of("norm(x)", x=[0, 0, 0])
+    assert r.methods["reverse"].gradient["x"].tolist() == [0, 0, 0]          # no NaN from diffx's rules
+    assert "unit ball" in kinks[0]["subdifferential"] and kinks[0]["convention"] == 0 and kinks[0]["jax"] == "NaN"
+    h = diffx.hessian("norm(x)", x=[0.0, 0.0])
+    assert np.all(np.isfinite(h))
+
+
+def test_sqrt_at_zero_says_infinity(cli):
+    r, kinks = kinks_of("sqrt(x)", x=0)
+    assert kinks[0]["right"] == "Infinity" and kinks[0]["convention"] == "Infinity"
+    assert r.methods["reverse"].gradient["x"] == np.inf
+    assert "the derivative is +∞" in cli("grad", "sqrt(x)", "--at", "0").stdout
+
+
+def test_relu_minus_relu_trap():
+    r, kinks = kinks_of("relu(x) - relu(-x)", x=0)
+    assert len(kinks) == 2 and all("differentiable here" in k["note"] for k in kinks)
+    assert r.methods["reverse"].gradient["x"] == 0
+    assert r.methods["symbolic"].gradient["x"] == 1 and r.methods["numeric"].gradient["x"] == pytest.approx(1)
+    assert r.agree
+
+
+def test_step_straddles_a_kink_near_the_point(cli):
+    r, kinks = kinks_of("abs(x)", x=1e-12)
+    assert len(kinks) == 1 and kinks[0]["source"] == "numeric"
+    assert (kinks[0]["left"], kinks[0]["right"]) == pytest.approx((-1.0, 1.0))
+    assert "within the finite-difference step" in kinks[0]["note"]
+    assert r.methods["reverse"].gradient["x"] == 1 and r.agree
+    d = json.loads(cli("grad", "abs(x)", "--at", "1e-12", "--json").stdout)
+    assert d["kinks"][0]["source"] == "numeric"
+
+
+def test_no_kinks_on_smooth_functions():
+    for expr, v in [("sin(x)*exp(x)", {"x": 0.3}), ("sum(x*x)", {"x": [0.0, 0.0]}), ("abs(x)", {"x": 0.5})]:
+        assert kinks_of(expr, **v)[1] == []
+
+
+def test_kinks_from_comparisons_and_python():
+    r, kinks = kinks_of("where(x > 0, x, -x)", x=0)
+    assert kinks and kinks[0]["op"] == ">"
+
+    def f(x):
+        if x > 0:
+            return x * 2
+        return x * 0.5
+    r = diffx.compare(f, x=0.0, methods=["reverse", "numeric"])
+    assert any(k.source == "numeric" for k in r.kinks) or r.warnings
+
+
+def test_graph_reports_kinks(cli):
+    d = json.loads(cli("graph", "abs(x) + relu(y)", "--at", "x=0", "--at", "y=1", "--json").stdout)
+    assert [k["op"] for k in d["kinks"]] == ["abs"]
+    assert "kink: abs at v1" in cli("graph", "abs(x)", "--at", "0").stdout
+
+
+@pytest.mark.parametrize("expr, at, first", [
+    ("log(x)", "0", "v1 = log(x) is the first non-finite value (-∞)"),
+    ("sum(1/x)", "1,0", "v2 = 1/x is the first non-finite value (+∞ in 1 of 2 elements)"),
+    ("sqrt(x) + 1", "-1", "v1 = sqrt(x) is the first non-finite value (NaN)"),
+    ("exp(x) * 0 + x", "1000", "v1 = exp(x) is the first non-finite value (+∞)"),
+])
+def test_non_finite_values_are_traced_to_their_birth(cli, expr, at, first):
+    r = cli("grad", expr, "--at", at)
+    assert first in r.stdout and "RuntimeWarning" not in r.stdout + r.stderr
+    d = json.loads(cli("grad", expr, "--at", at, "--json").stdout)
+    assert d["nonfinite"]["message"] == first
+
+
+def test_non_finite_json_strict(cli):
+    out = cli("grad", "log(x)", "--at", "0", "--json").stdout
+    json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+
+
+def test_float32_shows_larger_errors(cli):
+    d64 = json.loads(cli("compare", "exp(x)/sqrt(sin(x)^3+cos(x)^3)", "--at", "1.5", "--json").stdout)
+    d32 = json.loads(cli("compare", "exp(x)/sqrt(sin(x)^3+cos(x)^3)", "--at", "1.5", "--json", "--dtype",
+                         "float32").stdout)
+    for m in ("reverse", "numeric-central", "numeric-forward"):
+        assert d32["methods"][m]["max_rel_error"] > 100 * max(d64["methods"][m]["max_rel_error"], 1e-16)
+    assert 1e-8 < d32["methods"]["reverse"]["max_rel_error"] < 1e-6          # float32 rounding, not more
+    assert d32["methods"]["numeric-central"]["max_rel_error"] > 1e-6
+    assert d32["methods"]["reverse"]["ulps"] < 8                             # in float32 ulps
+
+
+def test_power_towers_answer_quickly(cli):
+    import time
+    for expr, at in [("9^9^9^9 * x", "1"), ("x^(10^10)", "1.0000001"), ("x^9^9^9", "1"), ("(x+1)^1000", "0.1")]:
+        start = time.perf_counter()
+        r = cli("grad", expr, "--at", at, "--json")
+        assert time.perf_counter() - start < 5, expr
+        assert r.exit_code in (0, 1) and json.loads(r.stdout)["schema_version"] == 1
