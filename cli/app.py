@@ -11,7 +11,7 @@ import numpy as np
 
 from diffx.errors import DiffxError, InputError
 from diffx.functions import Seeded
-from diffx.limits import DEFAULT_LIMITS, Limits
+from diffx.limits import DEFAULT_LIMITS, Limits, with_overrides
 from diffx.methods import DEFAULT_METHODS, Problem
 from diffx.parser import parse
 from diffx.values import bind, choose_wrt, read_at, read_directions
@@ -61,6 +61,9 @@ Rtol = Annotated[float, typer.Option(help="Relative tolerance of the agreement v
 Atol = Annotated[float, typer.Option(help="Absolute tolerance of the agreement verdict.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object and nothing else.")]
 Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.")]
+LimitOpt = Annotated[Optional[list[str]], typer.Option(
+    "--limit", help="Raise a resource limit, NAME=N (repeatable): max_chars, max_depth, max_nodes, max_elements, "
+                    "max_symbolic_components, symbolic_seconds.")]
 SymbolicTimeout = Annotated[float, typer.Option(
     "--symbolic-timeout", help="Seconds the symbolic method may take before it gives up (0: no limit).")]
 Sizes = Annotated[bool, typer.Option("--sizes", help="Count the operations of the naive symbolic derivative, "
@@ -125,8 +128,9 @@ def _problem(expr: str | None, at: list[str] | None, wrt: str | None, seed: int,
     return Problem.build(graph, point, choose_wrt(graph, wrt), limits, None if dtype == "float64" else np.float32), rng
 
 
-def _limits(symbolic_timeout: float) -> Limits:
-    return replace(DEFAULT_LIMITS, symbolic_seconds=symbolic_timeout)
+def _limits(symbolic_timeout: float | None = None, settings: list[str] | None = None) -> Limits:
+    limits = with_overrides(DEFAULT_LIMITS, settings or [])
+    return limits if symbolic_timeout is None else replace(limits, symbolic_seconds=symbolic_timeout)
 
 
 def _guard(debug: bool, body: Callable[[], int]) -> None:
@@ -181,6 +185,7 @@ def grad(
     pretty: Pretty = False,
     strict: Strict = False,
     dtype: DType = Precision.float64,
+    limit: LimitOpt = None,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -191,7 +196,7 @@ def grad(
     def body() -> int:
         from diffx import api
         random_seed, vjp_seed = api._split_seed(seed)
-        p, rng = _problem(expr, at, wrt, random_seed, _limits(symbolic_timeout), python, dtype.value)
+        p, rng = _problem(expr, at, wrt, random_seed, _limits(symbolic_timeout, limit), python, dtype.value)
         p.want_sizes, p.numeric_scheme = sizes, None if numeric is Scheme.auto else numeric.value
         if order not in (1, 2):
             raise InputError(f"--order {order}: diffx computes first and second derivatives (1 or 2)")
@@ -239,6 +244,7 @@ def compare(
     pretty: Pretty = False,
     strict: Strict = False,
     dtype: DType = Precision.float64,
+    limit: LimitOpt = None,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -250,7 +256,7 @@ def compare(
         from diffx import api
         from diffx.methods import ALL_METHODS
         names = method or list(ALL_METHODS)
-        limits = _limits(symbolic_timeout)
+        limits = _limits(symbolic_timeout, limit)
         if file is not None:
             if expr is not None:
                 raise InputError("give either an expression or --file, not both")
@@ -299,6 +305,7 @@ def jacobian(
     seed: Seed = 0,
     rtol: Rtol = 1e-6,
     atol: Atol = 1e-8,
+    limit: LimitOpt = None,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -308,7 +315,7 @@ def jacobian(
     """
     def body() -> int:
         from diffx import api
-        p, _ = _problem(expr, at, wrt, seed)
+        p, _ = _problem(expr, at, wrt, seed, _limits(None, limit))
         names = _names(method, ()) or None
         return _show(api.jacobian_compare(p, names, mode=mode.value, rtol=rtol, atol=atol), json_)
     _guard(debug, body)
@@ -323,6 +330,7 @@ def hessian(
     seed: Seed = 0,
     rtol: Rtol = 1e-6,
     atol: Atol = 1e-6,
+    limit: LimitOpt = None,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -332,7 +340,7 @@ def hessian(
     """
     def body() -> int:
         from diffx import api
-        p, _ = _problem(expr, at, wrt, seed)
+        p, _ = _problem(expr, at, wrt, seed, _limits(None, limit))
         return _show(api.hessian_compare(p, _names(method, ("reverse", "symbolic", "numeric")),
                                          rtol=rtol, atol=atol), json_)
     _guard(debug, body)
@@ -345,6 +353,7 @@ def trace(
     tangent: Annotated[Optional[list[str]], typer.Option(
         help="Input direction of the tangent trace: 'x' (ones) or 'x=1,0,0' (default: the first variable).")] = None,
     seed: Seed = 0,
+    limit: LimitOpt = None,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -354,7 +363,7 @@ def trace(
     """
     def body() -> int:
         from diffx.trace import trace as make_trace
-        p, rng = _problem(expr, at, None, seed)
+        p, rng = _problem(expr, at, None, seed, _limits(None, limit))
         p.require_scalar()
         first = next(iter(p.graph.variables), None)
         directions = read_directions(tangent or ([first] if first else []), p.graph, p.point, rng=rng)

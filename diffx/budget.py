@@ -11,6 +11,7 @@ import os
 from typing import Any, Callable
 
 from .errors import DiffxError, LimitError
+from .limits import how_to_raise
 
 
 def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
@@ -32,7 +33,7 @@ def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
                 return payload
             raise payload
         raise LimitError(f"gave up after {seconds:g} s, the symbolic time budget "
-                         "(raise it with --symbolic-timeout or Limits(symbolic_seconds=...))")
+                         f"(raise it with --symbolic-timeout, or {how_to_raise('symbolic_seconds')})")
     finally:
         if child.is_alive():
             child.kill()

@@ -11,7 +11,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import InputError, ShapeError
+from .errors import InputError, LimitError, RuleError, ShapeError
+from .limits import how_to_raise
 from .graph import Graph, Node
 from .ops import OPS, P
 
@@ -44,10 +45,14 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
                     raise InputError(f"no value for variable {node.label!r}") from None
             else:
                 args = [values[i] for i in node.inputs]
+                _check_size(graph, node, args)
                 try:
                     values[node.id] = table[node.op](*args, **node.params)
                 except (ValueError, IndexError, TypeError) as exc:
                     raise _shape_error(graph, node, args, exc) from None
+                except MemoryError:
+                    raise LimitError(f"{node.name} needs more memory than this machine has",
+                                     source=graph.source, span=node.span) from None
             if dtype is not None:
                 values[node.id] = _cast(values[node.id], dtype)
     return values
@@ -116,9 +121,12 @@ def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_st
             rule = op.vjp_rule(k)
             if rule is None or not needs[j]:
                 continue
-            c = rule(g, y, *args, argnum=k, **node.params) if op.variadic else rule(g, y, *args, **node.params)
-            if np.shape(c) != np.shape(args[k]):
-                c = P.sum_to(c, shape=np.shape(args[k]))
+            try:
+                c = rule(g, y, *args, argnum=k, **node.params) if op.variadic else rule(g, y, *args, **node.params)
+                if np.shape(c) != np.shape(args[k]):
+                    c = P.sum_to(c, shape=np.shape(args[k]))
+            except (ValueError, IndexError, TypeError, ArithmeticError) as exc:
+                raise _rule_error(graph, node, "reverse", exc) from None
             if dtype is not None:
                 c = _cast(c, dtype)
             if on_step is not None:
@@ -155,15 +163,52 @@ def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangen
             rule = op.jvp_rule(k)
             if t is None or rule is None:
                 continue
-            c = rule(t, y, *args, argnum=k, **node.params) if op.variadic else rule(t, y, *args, **node.params)
-            if np.shape(c) != np.shape(y):
-                c = P.broadcast_to(c, shape=np.shape(y))
+            try:
+                c = rule(t, y, *args, argnum=k, **node.params) if op.variadic else rule(t, y, *args, **node.params)
+                if np.shape(c) != np.shape(y):
+                    c = P.broadcast_to(c, shape=np.shape(y))
+            except (ValueError, IndexError, TypeError, ArithmeticError) as exc:
+                raise _rule_error(graph, node, "forward", exc) from None
             if dtype is not None:
                 c = _cast(c, dtype)
             if on_step is not None:
                 on_step(node, k, t, c)
             total = c if total is None else total + c
         tangents[node.id] = total
+
+
+def _output_size(op: str, args: list, params: dict) -> int:
+    """How many elements an op would make, for the ops that can make more than they are given."""
+    shapes = [np.shape(a) for a in args]
+    kind = OPS[op].kind
+    if kind in ("elementwise", "logic") and len(shapes) > 1:
+        try:
+            return int(np.prod(np.broadcast_shapes(*shapes)))
+        except ValueError:
+            return 0                      # the op itself will report the mismatch
+    if op == "outer":
+        return int(np.prod(shapes[0])) * int(np.prod(shapes[1]))
+    if op in ("broadcast_to", "scatter"):
+        return int(np.prod(params["shape"]))
+    if op == "stack":
+        return sum(int(np.prod(s)) for s in shapes)
+    if op in ("matmul", "dot") and len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
+        return shapes[0][0] * shapes[1][-1]
+    return 0
+
+
+def _check_size(graph: Graph, node: Node, args: list) -> None:
+    size = _output_size(node.op, args, node.params)
+    if size > graph.limits.max_elements:
+        raise LimitError(f"{node.name} would make {size:,} elements; the limit is {graph.limits.max_elements:,} "
+                         f"({how_to_raise('max_elements')})", source=graph.source, span=node.span)
+
+
+def _rule_error(graph: Graph, node: Node, mode: str, exc: Exception) -> RuleError:
+    """A derivative rule that could not run here (a bug of ours, or an input no rule foresaw): said, not crashed."""
+    return RuleError(f"the {mode}-mode rule of {OPS[node.op].display} at {node.name} failed: "
+                     f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                     source=graph.source, span=node.span)
 
 
 def _shape_error(graph: Graph, node: Node, args: list, exc: Exception) -> ShapeError:

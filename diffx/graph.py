@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import LimitError
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, how_to_raise
 from .ops import OPS
 
 
@@ -48,7 +48,7 @@ class Graph:
             raise KeyError(f"no op named {op!r} in the op table")
         if len(self.nodes) >= self.limits.max_nodes:
             raise LimitError(f"the graph has reached {self.limits.max_nodes:,} nodes, the limit "
-                             "(raise it with Limits(max_nodes=...))", source=self.source, span=span)
+                             f"({how_to_raise('max_nodes')})", source=self.source, span=span)
         node = Node(len(self.nodes), op, tuple(inputs), params or {}, label, span)
         self.nodes.append(node)
         return node.id

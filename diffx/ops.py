@@ -235,9 +235,18 @@ def _where(c, a, b):
     return np.where(np.asarray(c) != 0, a, b)
 
 
+def _axis_checked(f):
+    """A reduction over `axis`, refusing an axis the array does not have (numpy lets 0-d slip)."""
+    def reduction(x, axis=None):
+        if axis is not None and not -np.ndim(x) <= axis < np.ndim(x):
+            raise ValueError(f"axis {axis} is out of bounds for an array of {np.ndim(x)} dimension(s)")
+        return f(x, axis=axis)
+    return reduction
+
+
 def _reduce(f):
     """A numpy reduction taking `axis=` that also serves SymPy object arrays."""
-    return lambda x, axis=None: f(x, axis=axis)
+    return _axis_checked(lambda x, axis=None: f(x, axis=axis))
 
 
 # ---------------------------------------------------------------- SymPy translations
@@ -371,7 +380,7 @@ _add(Op("amin", _reduce(np.min),
         _sym_reduce(lambda sp, v: sp.Min(*v)), "reduction", "min", analytic=False, smooth=False,
         kinks=reduction_tie("several elements share the smallest value"),
         doc="smallest element; ties share the gradient"))
-_add(Op("norm", lambda x, axis=None: np.sqrt(np.sum(x * x, axis=axis)),
+_add(Op("norm", _axis_checked(lambda x, axis=None: np.sqrt(np.sum(x * x, axis=axis))),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * x / _back(_safe(y), np.shape(x), axis),),
         (lambda t, y, x, axis=None: P.sum(t * x, axis=axis) / _safe(y),),
         _sym_reduce(lambda sp, v: sp.sqrt(sum(e * e for e in v))), "reduction", "norm", smooth=False,
@@ -380,12 +389,12 @@ _add(Op("norm", lambda x, axis=None: np.sqrt(np.sum(x * x, axis=axis)),
             None, None, "the unit ball {g : ‖g‖ ≤ 1}", 0.0, "0", "NaN",
             "the norm is a cone at the zero vector: every direction has slope 1"),),
         doc="Euclidean norm; AD uses 0 at the zero vector"))
-_add(Op("logsumexp", _logsumexp,
+_add(Op("logsumexp", _axis_checked(_logsumexp),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * P.exp(x - _back(y, np.shape(x), axis)),),
         (lambda t, y, x, axis=None: P.sum(t * P.exp(x - _back(y, np.shape(x), axis)), axis=axis),),
         _sym_reduce(lambda sp, v: sp.log(sum(sp.exp(e) for e in v))), "reduction", "logsumexp",
         doc="log(sum(exp(x))), computed without overflow"))
-_add(Op("softmax", _softmax,
+_add(Op("softmax", _axis_checked(_softmax),
         (lambda g, y, x, axis=None: y * (g - _back(P.sum(g * y, axis=axis), np.shape(x), axis)),),
         (lambda t, y, x, axis=None: y * (t - _back(P.sum(t * y, axis=axis), np.shape(x), axis)),),
         _sym_softmax, "reduction", "softmax", doc="exp(x) / sum(exp(x)) along axis (all elements by default)"))

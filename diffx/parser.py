@@ -19,7 +19,7 @@ from .engine import evaluate_constant
 from .errors import DiffxError, LimitError, ParseError, UnknownNameError
 from .functions import CONSTANTS, FUNCTIONS, GENERATORS, Seeded, known_names
 from .graph import Graph
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, how_to_raise
 from .ops import OPS
 
 _TOKEN = re.compile(r"""
@@ -105,7 +105,7 @@ class _Parser:
         self.constant = constant          # a value for --at: no free variables allowed
         if len(source) > limits.max_chars:
             raise LimitError(f"the input is {len(source):,} characters; the limit is "
-                             f"{limits.max_chars:,} (raise it with Limits(max_chars=...))")
+                             f"{limits.max_chars:,} ({how_to_raise('max_chars')})")
         self.tokens = tokenize(source)
         self.i = 0
         self.depth = 0
@@ -138,7 +138,7 @@ class _Parser:
         self.depth += 1
         if self.depth > self.limits.max_depth:
             raise LimitError(f"nesting deeper than {self.limits.max_depth} levels, the limit "
-                             "(raise it with Limits(max_depth=...))", source=self.source, span=(tok.start, tok.end))
+                             f"({how_to_raise('max_depth')})", source=self.source, span=(tok.start, tok.end))
 
     def leave(self) -> None:
         self.depth -= 1
@@ -382,7 +382,7 @@ class _Parser:
             raise self.error(f"bad arguments for {name.text}: {doc}", span) from None
         if size > self.limits.max_elements:
             raise LimitError(f"{name.text} would make {size:,} elements; the limit is "
-                             f"{self.limits.max_elements:,} (raise it with Limits(max_elements=...))",
+                             f"{self.limits.max_elements:,} ({how_to_raise('max_elements')})",
                              source=self.source, span=span)
         try:
             rng = self.rng.generator() if isinstance(self.rng, Seeded) else self.rng
@@ -462,7 +462,15 @@ def parse(source: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0,
           rng: np.random.Generator | Seeded | None = None) -> Graph:
     """Parse a program into a `Graph` (output set, variables in order of appearance)."""
     rng = rng if rng is not None else Seeded(seed)
-    return _Parser(source, limits, rng, constant=False).program()
+    return _guarded(_Parser(source, limits, rng, constant=False).program)
+
+
+def _guarded(program):
+    """Python's own stack is the last limit: a nesting deeper than it can take is refused, not a crash."""
+    try:
+        return program()
+    except RecursionError:
+        raise LimitError("the expression nests deeper than Python's stack allows; lower --limit max_depth") from None
 
 
 def parse_constant(source: str, *, limits: Limits = DEFAULT_LIMITS,
@@ -470,5 +478,5 @@ def parse_constant(source: str, *, limits: Limits = DEFAULT_LIMITS,
     """The value of a constant expression, such as a `--at` value: `[1, 2]`, `randn(3)`."""
     rng = rng if rng is not None else Seeded(0)
     parser = _Parser(source, limits, rng, constant=True)
-    graph = parser.program()
+    graph = _guarded(parser.program)
     return np.asarray(evaluate_constant(graph, graph.output), dtype=np.float64)

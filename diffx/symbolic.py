@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import LimitError, RuleError
 from .graph import Graph
-from .limits import Limits
+from .limits import Limits, how_to_raise
 from .ops import OPS, SAME
 
 
@@ -90,7 +90,7 @@ def check_size(point, wrt, limits: Limits) -> None:
     n = count_components(point, wrt)
     if n > limits.max_symbolic_components:
         raise LimitError(f"{n} scalar inputs are more than the symbolic method takes "
-                         f"({limits.max_symbolic_components}; raise it with Limits(max_symbolic_components=...))")
+                         f"({limits.max_symbolic_components}; {how_to_raise('max_symbolic_components')})")
 
 
 def _objects(items: list, shape: tuple) -> np.ndarray:
