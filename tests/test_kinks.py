@@ -131,3 +131,10 @@ def test_power_towers_answer_quickly(cli):
         r = cli("grad", expr, "--at", at, "--json")
         assert time.perf_counter() - start < 5, expr
         assert r.exit_code in (0, 1) and json.loads(r.stdout)["schema_version"] == 1
+
+
+def test_no_false_kinks_on_the_smooth_corpus():
+    from corpus import CORPUS
+    for expr, point, _ in CORPUS:
+        r = diffx.compare(expr, point, methods=["reverse", "numeric-central", "numeric-richardson"])
+        assert r.kinks == [], (expr, [k.sentence() for k in r.kinks])
