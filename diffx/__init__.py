@@ -10,6 +10,7 @@ from .errors import (DiffxError, InputError, LimitError, NotScalarError, ParseEr
 from .graph import Graph, Node
 from .limits import Limits
 from .ops import OPS
+from .plotdata import plot_data
 from .results import GradResult, MethodResult
 from .tensor import (Tensor, arange, cos, dot, exp, linspace, log, matmul, mean, no_grad, norm, ones, randn, relu,
                      reshape, show, sigmoid, sin, sqrt, sum, tanh, tensor, zeros)
@@ -18,7 +19,7 @@ __all__ = [
     "compare", "compare_file", "evaluate", "grad", "hessian", "inspect_graph", "jacobian", "jvp", "parse", "problem", "vjp",
     "DiffxError", "InputError", "LimitError", "NotScalarError", "ParseError", "RuleError", "ShapeError",
     "UnknownNameError", "Graph", "Node", "Limits", "OPS", "GradResult", "MethodResult",
-    "Tensor", "tensor", "arange", "ones", "zeros", "randn", "linspace", "no_grad", "show",
+    "plot_data", "Tensor", "tensor", "arange", "ones", "zeros", "randn", "linspace", "no_grad", "show",
     "dot", "matmul", "sigmoid", "exp", "log", "sin", "cos", "tanh", "relu", "sqrt", "sum", "mean", "norm", "reshape",
 ]
 __version__ = "0.1.0"

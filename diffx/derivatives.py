@@ -159,7 +159,7 @@ def hessian_forward(p: Problem) -> MethodResult:
     for b in p.wrt:
         shape_b = np.shape(p.point[b])
         for idx in np.ndindex(*shape_b):
-            g2, out, values = _tangent_graph(p, b, _unit(shape_b, idx))
+            g2, out, values = tangent_graph(p, b, _unit(shape_b, idx))
             for a in p.wrt:
                 shape_a = np.shape(p.point[a])
                 for jdx in np.ndindex(*shape_a):
@@ -169,7 +169,7 @@ def hessian_forward(p: Problem) -> MethodResult:
     return MethodResult("forward", H, evaluations=passes, note=f"{passes} tangent passes over recorded tangent passes")
 
 
-def _tangent_graph(p: Problem, name: str, direction: np.ndarray) -> tuple[Graph, int, list]:
+def tangent_graph(p: Problem, name: str, direction: np.ndarray) -> tuple[Graph, int, list]:
     """The directional derivative of the output along `direction` of `name`, as a graph."""
     tape = Tape(Graph(source=p.graph.source, limits=p.graph.limits))
     env = {n: tape.var(n, p.point[n]) for n in p.graph.variables}

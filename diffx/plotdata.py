@@ -25,7 +25,7 @@ import numpy as np
 
 from . import budget, symbolic
 from .api import problem
-from .derivatives import HESSIAN, _tangent_graph
+from .derivatives import HESSIAN, tangent_graph
 from .engine import backward, forward_tangents
 from .errors import DiffxError, InputError
 from .export import one_line
@@ -302,7 +302,7 @@ def _reverse_2(p: Problem, name: str):
 
 def _forward_2(p: Problem, name: str):
     """Forward-over-forward: a recorded tangent pass, then one tangent pass over it."""
-    g2, out, values = _tangent_graph(p, name, _ones_like(p, name))
+    g2, out, values = tangent_graph(p, name, _ones_like(p, name))
     return forward_tangents(g2, values, {g2.variables[name]: _ones_like(p, name)})[out]
 
 
