@@ -10,7 +10,6 @@ from .errors import (DiffxError, InputError, LimitError, NotScalarError, ParseEr
 from .graph import Graph, Node
 from .limits import Limits
 from .ops import OPS
-from .plotdata import plot_data
 from .results import GradResult, MethodResult
 from .tensor import (Tensor, arange, cos, dot, exp, linspace, log, matmul, mean, no_grad, norm, ones, randn, relu,
                      reshape, show, sigmoid, sin, sqrt, sum, tanh, tensor, zeros)
@@ -23,3 +22,11 @@ __all__ = [
     "dot", "matmul", "sigmoid", "exp", "log", "sin", "cos", "tanh", "relu", "sqrt", "sum", "mean", "norm", "reshape",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`diffx.plot_data` is loaded on first use: plotting code stays out of start-up."""
+    if name == "plot_data":
+        from .plotdata import plot_data
+        return plot_data
+    raise AttributeError(f"module 'diffx' has no attribute {name!r}")
