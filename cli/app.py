@@ -389,6 +389,7 @@ def graph(
     out: Annotated[Optional[str], typer.Option(
         "--out", "-o", help="Write to FILE; the format follows the extension (.dot .gv .svg .png .mmd .md .json).")] = None,
     seed: Seed = 0,
+    limit: LimitOpt = None,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -400,7 +401,7 @@ def graph(
         from diffx.inspect import report
         from .pictures import graph_format, write_graph
         fmt = graph_format(format_, view.value, json_, out)
-        p, _ = _problem(expr, at, None, seed, python=python)
+        p, _ = _problem(expr, at, None, seed, _limits(None, limit), python=python)
         return write_graph(report(p.graph, p.values), fmt, out)
     _guard(debug, body)
 

@@ -20,7 +20,7 @@ import typer
 from diffx.errors import InputError
 
 from . import output
-from .app import At, Debug, Expr, Json, Seed, SymbolicTimeout, _guard, _limits, app
+from .app import At, Debug, Expr, Json, LimitOpt, Seed, SymbolicTimeout, _guard, _limits, app
 
 DEFAULT_HEIGHT = 22          # rows of the curves panel; the error panel gets two thirds of it
 MIN_WIDTH, MIN_HEIGHT = 30, 8
@@ -55,6 +55,7 @@ def plot(
     height: Annotated[Optional[int], typer.Option(help="Terminal plot height in rows.")] = None,
     symbolic_timeout: SymbolicTimeout = 5.0,
     seed: Seed = 0,
+    limit: LimitOpt = None,
     json_: Json = False,
     debug: Debug = False,
 ) -> None:
@@ -66,7 +67,7 @@ def plot(
         from diffx.plotdata import check_image_path, plot_data, save_figure
         if out is not None:
             check_image_path(out)                 # a bad name fails before any work
-        limits = _limits(symbolic_timeout)
+        limits = _limits(symbolic_timeout, limit)
         graph, point = _read(expr, at, seed, limits)
         data = plot_data(graph, over=over, start=start, stop=stop, points=points, order=order,
                          methods=plot_methods(method, error), at=point, seed=seed, limits=limits)
