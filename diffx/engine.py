@@ -7,6 +7,7 @@ numbers, traced values when a derivative must itself be differentiable.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -177,6 +178,9 @@ def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangen
         tangents[node.id] = total
 
 
+_GROWS = {"outer", "broadcast_to", "scatter", "stack", "matmul", "dot"}
+
+
 def _output_size(op: str, args: list, params: dict) -> int:
     """How many elements an op would make, for the ops that can make more than they are given."""
     shapes = [np.shape(a) for a in args]
@@ -198,6 +202,11 @@ def _output_size(op: str, args: list, params: dict) -> int:
 
 
 def _check_size(graph: Graph, node: Node, args: list) -> None:
+    if node.op not in _GROWS and len(args) < 2:
+        return
+    sizes = [getattr(a, "size", 1) for a in args]
+    if node.op not in _GROWS and math.prod(sizes) <= graph.limits.max_elements:
+        return                             # an elementwise result is never larger than its inputs' product
     size = _output_size(node.op, args, node.params)
     if size > graph.limits.max_elements:
         raise LimitError(f"{node.name} would make {size:,} elements; the limit is {graph.limits.max_elements:,} "
