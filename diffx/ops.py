@@ -368,18 +368,18 @@ _add(Op("prod", _reduce(np.prod),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * P.prod_others(x, axis=axis),),
         (lambda t, y, x, axis=None: P.sum(t * P.prod_others(x, axis=axis), axis=axis),),
         SAME, "reduction", "prod", doc="product"))
-_add(Op("amax", _reduce(np.max),
-        (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * _max_mask(x, y, axis),),
-        (lambda t, y, x, axis=None: P.sum(t * _max_mask(x, y, axis), axis=axis),),
-        _sym_reduce(lambda sp, v: sp.Max(*v)), "reduction", "max", analytic=False, smooth=False,
-        kinks=reduction_tie("several elements share the largest value"),
-        doc="largest element; ties share the gradient"))
-_add(Op("amin", _reduce(np.min),
-        (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * _max_mask(x, y, axis),),
-        (lambda t, y, x, axis=None: P.sum(t * _max_mask(x, y, axis), axis=axis),),
-        _sym_reduce(lambda sp, v: sp.Min(*v)), "reduction", "min", analytic=False, smooth=False,
-        kinks=reduction_tie("several elements share the smallest value"),
-        doc="smallest element; ties share the gradient"))
+def extremum(name: str, reduce, sympy_name: str, display: str, what: str) -> None:
+    """max or min over an axis: the gradient goes to the elements that attain it, shared on ties."""
+    _add(Op(name, _reduce(reduce),
+            (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * _max_mask(x, y, axis),),
+            (lambda t, y, x, axis=None: P.sum(t * _max_mask(x, y, axis), axis=axis),),
+            _sym_reduce(lambda sp, v: getattr(sp, sympy_name)(*v)), "reduction", display, analytic=False,
+            smooth=False, kinks=reduction_tie(f"several elements share the {what} value"),
+            doc=f"{what} element; ties share the gradient"))
+
+
+extremum("amax", np.max, "Max", "max", "largest")
+extremum("amin", np.min, "Min", "min", "smallest")
 _add(Op("norm", _axis_checked(lambda x, axis=None: np.sqrt(np.sum(x * x, axis=axis))),
         (lambda g, y, x, axis=None: _back(g, np.shape(x), axis) * x / _back(_safe(y), np.shape(x), axis),),
         (lambda t, y, x, axis=None: P.sum(t * x, axis=axis) / _safe(y),),
