@@ -362,7 +362,7 @@ def trace(
     Example: diffx trace "log(x1) + x1*x2 - sin(x2)" --at x1=2 --at x2=5 --tangent x1
     """
     def body() -> int:
-        from diffx.trace import trace as make_trace
+        from diffx.evaltrace import trace as make_trace
         p, rng = _problem(expr, at, None, seed, _limits(None, limit))
         p.require_scalar()
         first = next(iter(p.graph.variables), None)

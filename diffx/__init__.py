@@ -4,7 +4,7 @@
     >>> diffx.grad("2*x.x", x=[0, 1, 2, 3])["x"]
     array([ 0.,  4.,  8., 12.])
 """
-from .api import compare, compare_file, evaluate, grad, hessian, inspect_graph, jacobian, jvp, parse, problem, vjp
+from .api import compare, compare_file, evaluate, grad, hessian, inspect_graph, jacobian, jvp, parse, problem, trace, vjp
 from .errors import (DiffxError, InputError, LimitError, NotScalarError, ParseError, RuleError, ShapeError,
                      UnknownNameError)
 from .graph import Graph, Node
@@ -15,7 +15,8 @@ from .tensor import (Tensor, arange, cos, dot, exp, linspace, log, matmul, mean,
                      reshape, show, sigmoid, sin, sqrt, sum, tanh, tensor, zeros)
 
 __all__ = [
-    "compare", "compare_file", "evaluate", "grad", "hessian", "inspect_graph", "jacobian", "jvp", "parse", "problem", "vjp",
+    "compare", "compare_file", "evaluate", "grad", "hessian", "inspect_graph", "jacobian", "jvp", "parse", "problem",
+    "trace", "vjp",
     "DiffxError", "InputError", "LimitError", "NotScalarError", "ParseError", "RuleError", "ShapeError",
     "UnknownNameError", "Graph", "Node", "Limits", "OPS", "GradResult", "MethodResult",
     "plot_data", "Tensor", "tensor", "arange", "ones", "zeros", "randn", "linspace", "no_grad", "show",

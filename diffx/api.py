@@ -29,10 +29,11 @@ def parse(expr: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0) -> Graph
     return _parse(expr, limits=limits, seed=seed)
 
 
-def problem(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
+def problem(expr: str | Graph, /, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
             seed: int = 0, limits: Limits = DEFAULT_LIMITS, values: Mapping[str, Any] | None = None,
             **more: Any) -> Problem:
     """Parse, bind the point and run the forward pass once: what every method starts from."""
+    _check_arguments(expr, at, seed, limits, wrt)
     rng = Seeded(seed)
     merged = {**(at or {}), **(values or {}), **more}
     if callable(expr) and not isinstance(expr, Graph):
@@ -45,12 +46,31 @@ def problem(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iter
     return Problem.build(graph, point, choose_wrt(graph, wrt), limits)
 
 
-def evaluate(expr: str | Graph, at: Mapping[str, Any] | None = None, *, seed: int = 0, **values) -> np.ndarray:
+RESERVED = ("at", "wrt", "method", "methods", "seed", "limits", "mode", "tangent", "rtol", "atol", "strict",
+            "random_seed", "values", "expr")
+
+
+def _check_arguments(expr, at, seed, limits, wrt) -> None:
+    """Clear errors for arguments of the wrong kind, notably a variable that shares a keyword's name."""
+    hint = ("; a variable with that name takes its value through at=, e.g. at={'at': 1.0}")
+    if not (isinstance(expr, (str, Graph)) or callable(expr)):
+        raise InputError(f"the expression must be text, a Graph or a Python function, not {type(expr).__name__}")
+    if at is not None and not isinstance(at, Mapping):
+        raise InputError(f"at= takes a mapping of variable names to values, not {type(at).__name__}" + hint)
+    if not isinstance(limits, Limits):
+        raise InputError(f"limits= takes a diffx.Limits, not {type(limits).__name__}" + hint)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InputError(f"seed= is the random seed, an integer, not {type(seed).__name__}" + hint)
+    if wrt is not None and not isinstance(wrt, (str, list, tuple)):
+        raise InputError(f"wrt= takes variable names, not {type(wrt).__name__}" + hint)
+
+
+def evaluate(expr: str | Graph, /, at: Mapping[str, Any] | None = None, *, seed: int = 0, **values) -> np.ndarray:
     """The value of the output at the point."""
     return np.asarray(problem(expr, at, seed=seed, values=values).output)
 
 
-def grad(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
+def grad(expr: str | Graph, /, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
          method: str = "reverse", seed: Any = 0, limits: Limits = DEFAULT_LIMITS, **values) -> dict[str, np.ndarray]:
     """The gradient {name: array} of a scalar output, by one method (default reverse AD).
 
@@ -67,7 +87,7 @@ def grad(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterabl
     return _run_one(p, METHODS, method)
 
 
-def compare(expr: str | Graph, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
+def compare(expr: str | Graph, /, at: Mapping[str, Any] | None = None, *, wrt: Iterable[str] | str | None = None,
             methods: Iterable[str] | None = None, rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0,
             limits: Limits = DEFAULT_LIMITS, strict: bool = False, **values) -> GradResult:
     """The gradient by several methods side by side, with their agreement verdict."""
@@ -88,8 +108,7 @@ def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol
     names = list(dict.fromkeys(names))
     _check_methods(names, table)
     results = {name: _methods.run(name, p, table, **options) for name in names}
-    reference = next((n for n in ("symbolic", "reverse", "forward", *names) if n in results and results[n].ran),
-                     names[0])
+    reference = _reference(results, names)
     extra = dict(extra or {})
     if getattr(p, "decisions", None) is not None and getattr(p, "function", None) is not None:
         from .pyfunc import branch_summary
@@ -98,9 +117,28 @@ def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol
                         kind=kind, extra=extra, strict=strict)
     result.kinks = _kinks.gather(p, results.values())
     result.nonfinite = _kinks.first_nonfinite(p.graph, p.values)
+    if kind in ("gradient", "vjp") and "reverse" in results and results["reverse"].ran:
+        born = _kinks.first_nonfinite_adjoint(p)
+        if born:
+            result.extra["nonfinite_adjoint"] = born
     if results[reference].ran:
         judge(result)
     return result
+
+
+def _reference(results: dict, names: list[str]) -> str:
+    """SymPy (exact) when it ran and is finite everywhere, else the first exact method that is, else the most
+    finite exact method: a finite difference is never the truth (across a pole it is finite and meaningless)."""
+    exact = [n for n in ("symbolic", "reverse", "forward") if n in results and results[n].ran]
+    order = exact or [n for n in names if results[n].ran]
+    if not order:
+        return names[0]
+
+    def finite(n: str) -> float:
+        arrays = [np.asarray(v, dtype=np.float64) for v in results[n].gradient.values()]
+        total = sum(a.size for a in arrays)
+        return sum(int(np.isfinite(a).sum()) for a in arrays) / total if total else 1.0
+    return next((n for n in order if finite(n) == 1.0), max(order, key=finite))
 
 
 def _split_seed(seed) -> tuple[int, Any]:
@@ -168,7 +206,7 @@ def hessian_compare(p: Problem, methods=None, *, rtol=1e-6, atol=1e-6) -> GradRe
                          rtol, atol)
 
 
-def jacobian(expr, at=None, *, wrt=None, mode: str = "auto", method: str | None = None, seed: int = 0,
+def jacobian(expr, /, at=None, *, wrt=None, mode: str = "auto", method: str | None = None, seed: int = 0,
              limits: Limits = DEFAULT_LIMITS, **values):
     """The Jacobian: shape output + variable with one variable, else a dict by variable name."""
     p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
@@ -177,7 +215,7 @@ def jacobian(expr, at=None, *, wrt=None, mode: str = "auto", method: str | None 
     return _single(p, _derivatives.JACOBIAN, name)
 
 
-def hessian(expr, at=None, *, wrt=None, method: str = "reverse", seed: int = 0, limits: Limits = DEFAULT_LIMITS,
+def hessian(expr, /, at=None, *, wrt=None, method: str = "reverse", seed: int = 0, limits: Limits = DEFAULT_LIMITS,
             **values):
     """Second derivatives of a scalar output: shape var + var with one variable, else a dict keyed by pairs."""
     p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
@@ -188,7 +226,7 @@ def hessian(expr, at=None, *, wrt=None, method: str = "reverse", seed: int = 0, 
     return {tuple(k.split(",")): v for k, v in blocks.items()}
 
 
-def jvp(expr, at=None, *, tangent: Mapping[str, Any], wrt=None, method: str = "forward", seed: int = 0,
+def jvp(expr, /, at=None, *, tangent: Mapping[str, Any], wrt=None, method: str = "forward", seed: int = 0,
         limits: Limits = DEFAULT_LIMITS, **values) -> np.ndarray:
     """The Jacobian-vector product J·t (shape of the output); `tangent` maps variables to directions."""
     p = problem(expr, at, wrt=wrt, seed=seed, limits=limits, values=values)
@@ -196,7 +234,7 @@ def jvp(expr, at=None, *, tangent: Mapping[str, Any], wrt=None, method: str = "f
     return _run_one(p, _derivatives.JVP, method, tangent=t)["jvp"]
 
 
-def vjp(expr, at=None, *, seed, wrt=None, method: str = "reverse", limits: Limits = DEFAULT_LIMITS,
+def vjp(expr, /, at=None, *, seed, wrt=None, method: str = "reverse", limits: Limits = DEFAULT_LIMITS,
         random_seed: int = 0, **values) -> dict[str, np.ndarray]:
     """The vector-Jacobian product seedᵀJ, per variable (PyTorch's y.backward(seed))."""
     p = problem(expr, at, wrt=wrt, seed=random_seed, limits=limits, values=values)
@@ -216,7 +254,7 @@ def _run_one(p: Problem, table: dict, method: str, **options) -> dict:
     return result.gradient
 
 
-def inspect_graph(expr: str | Graph, at: Mapping[str, Any] | None = None, *, seed: int = 0,
+def inspect_graph(expr: str | Graph, /, at: Mapping[str, Any] | None = None, *, seed: int = 0,
                   limits: Limits = DEFAULT_LIMITS, **values) -> GraphReport:
     """Every node of the graph with its value and adjoint."""
     p = problem(expr, at, seed=seed, limits=limits, values=values)
@@ -225,13 +263,32 @@ def inspect_graph(expr: str | Graph, at: Mapping[str, Any] | None = None, *, see
 
 def _check_methods(names: Iterable[str], table: dict = METHODS) -> None:
     for name in names:
-        if name not in table:
+        if not isinstance(name, str) or name not in table:
             raise InputError(f"unknown method {name!r}: choose from {', '.join(table)}")
 
 
-def compare_file(path, *, methods: Iterable[str] | None = None, seed: int = 0,
+def compare_file(path, /, *, methods: Iterable[str] | None = None, seed: int = 0,
                  limits: Limits = DEFAULT_LIMITS):
     """Every case of a .toml / .json / .jsonl file compared; `to_dict()` is `diffx compare --file --json`."""
     from .batch import read_cases, run_batch
     from .methods import ALL_METHODS
     return run_batch(read_cases(path), list(methods or ALL_METHODS), limits=limits, seed=seed)
+
+
+def trace(expr, /, at: Mapping[str, Any] | None = None, *, tangent: Mapping[str, Any] | str | None = None,
+          seed: int = 0, limits: Limits = DEFAULT_LIMITS, **values):
+    """The evaluation trace (primal, tangent along `tangent`, adjoint) with its costs; `.to_dict()` is --json.
+
+    `tangent` is a variable name (a direction of ones in it) or {name: direction}; default the first variable.
+    """
+    from .evaltrace import trace as make_trace
+    p = problem(expr, at, seed=seed, limits=limits, values=values)
+    p.require_scalar()
+    if tangent is None:
+        tangent = next(iter(p.graph.variables))
+    if isinstance(tangent, str):
+        if tangent not in p.point:
+            raise InputError(f"tangent {tangent!r}: not a variable (its variables: {', '.join(p.point)})")
+        tangent = {tangent: np.ones(np.shape(p.point[tangent]))}
+    directions = {k: value_of(v, name=f"the tangent of {k}", rng=Seeded(seed), limits=limits) for k, v in tangent.items()}
+    return make_trace(p, directions)

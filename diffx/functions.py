@@ -12,7 +12,7 @@ import numpy as np
 
 from .ops import OPS
 
-CONSTANTS = {"pi": np.pi, "e": np.e}
+CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan}
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ for _name in ("dot", "matmul", "outer"):
 _fn("transpose", {1: "transpose"}, doc=OPS["transpose"].doc)
 _fn("trace", {1: "trace"}, doc=OPS["trace"].doc)
 _fn("reshape", {1: "reshape"}, extra="shape", doc="reshape(x, 2, 2)")
+_fn("ln", {1: "log"}, doc="natural log (alias of log)")
 _fn("detach", {1: "detach"}, doc=OPS["detach"].doc)
 _fn("stop_gradient", {1: "detach"}, doc="alias of detach")
 

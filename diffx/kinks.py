@@ -183,3 +183,31 @@ def first_nonfinite(graph, values: list) -> dict | None:
                                + (f" in {int(np.sum(~np.isfinite(v)))} of {v.size} elements" if v.size > 1 else "")
                                + ")"}
     return None
+
+
+def first_nonfinite_adjoint(p) -> dict | None:
+    """The first contribution of the reverse sweep that is NaN or ∞ although its adjoint was finite.
+
+    A zero adjoint meeting an infinite local derivative (0·∞) is the classic
+    case: the branch a where() did not take still passes a zero back through
+    an op whose derivative is infinite there.
+    """
+    from .engine import backward
+    from .ops import OPS
+    found: list[dict] = []
+
+    def step(node, k, g, c) -> None:
+        if found or np.all(np.isfinite(np.asarray(c, dtype=np.complex128))):
+            return
+        if not np.all(np.isfinite(np.asarray(g, dtype=np.complex128))):
+            return
+        zero = bool(np.any(np.asarray(g) == 0))
+        text = p.graph.text(node) or p.graph.describe(node)
+        why = (" — a zero adjoint times an infinite local derivative (0·∞), as in the branch a where() did not take"
+               if zero else "")
+        found.append({"node": node.name, "op": OPS[node.op].display, "input": k, "text": text,
+                      "message": f"the reverse sweep's first non-finite value came from the rule of "
+                                 f"{OPS[node.op].display} at {node.name} ({text}), for its input {k}{why}"})
+    ids = [p.graph.variables[n] for n in p.wrt]
+    backward(p.graph, p.values, np.ones(np.shape(p.output)), wrt=ids, on_step=step)
+    return found[0] if found else None

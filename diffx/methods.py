@@ -73,7 +73,7 @@ def forward_gradient(p: Problem) -> tuple[dict[str, np.ndarray], int]:
     grads, passes = {}, 0
     for name in p.wrt:
         node = p.graph.variables[name]
-        g = p.zeros(name)
+        g = p.zeros(name).astype(p.dtype or np.float64)
         for idx in np.ndindex(*g.shape):
             e = p.zeros(name).astype(p.dtype or np.float64)
             e[idx] = 1.0
@@ -121,11 +121,22 @@ def numeric_method(scheme: str | None, name: str) -> Callable[[Problem], MethodR
     """Finite differences by one scheme (None: the most accurate safe one for the expression)."""
     def run(p: Problem, scheme: str | None = scheme) -> MethodResult:
         python = getattr(p, "function", None) is not None      # a Python function: re-run it, small steps
-        chosen = scheme or p.numeric_scheme or ("central" if python else numeric.default_scheme(p.graph, p.wrt))
-        r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, chosen,
-                                  evaluator=p.evaluator() if python else None,
-                                  base_path=getattr(p, "decisions", ()), dtype=p.dtype)
+        automatic = not (scheme or p.numeric_scheme)
+        chosen = scheme or p.numeric_scheme or ("central" if python else
+                                                numeric.default_scheme(p.graph, p.wrt, p.values))
+        note = None
+        try:
+            r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, chosen,
+                                      evaluator=p.evaluator() if python else None,
+                                      base_path=getattr(p, "decisions", ()), dtype=p.dtype)
+        except RuleError as exc:
+            if not (automatic and chosen == "complex"):
+                raise
+            note = f"{exc.message}; Richardson extrapolation used instead"
+            r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, "richardson", dtype=p.dtype)
         extra = {"path_changes": r.path_changes} if r.path_changes else {}
+        if note:
+            extra["fallback"] = note
         result = MethodResult(name, r.gradient, evaluations=r.evaluations, step=r.step, method=r.method,
                               estimates=r.error_estimate, optimal=r.optimal, extra=extra)
         result.kinks = r.kinks            # not JSON by itself: the comparison reports them under "kinks"

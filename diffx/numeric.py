@@ -172,8 +172,16 @@ def _central(f, x, f0, eps=EPS):
 
 def _complex(f, x, f0, eps=EPS):
     h = COMPLEX_STEP * max(1.0, abs(x))
-    d = np.imag(f(np.array([x + 1j * h]))[0]) / h
-    d = np.where(np.isfinite(f0), d, np.nan)
+    fz = f(np.array([x + 1j * h]))[0]
+    d = np.imag(fz) / h
+    finite = np.isfinite(f0)
+    # for an analytic f, Re f(x + ih) = f(x) - h²f''/2: anything else means the step is not valid here
+    drift = np.abs(np.real(fz) - f0)
+    if np.any(finite & (~np.isfinite(fz) | (drift > 1e-8 * np.abs(f0) + 1e-300))):
+        raise RuleError(f"complex step is not valid at {x:.17g}: Re f(x+ih) = {np.real(fz).ravel()[0]:.6g} "
+                        f"is not f(x) = {np.asarray(f0).ravel()[0]:.6g} (an overflow, or a function that is not "
+                        "analytic there)")
+    d = np.where(finite, d, np.nan)
     return d, 4 * eps * np.abs(d), 1, h, None
 
 
@@ -200,9 +208,19 @@ SCHEMES = {"forward": _one_sided(1.0), "backward": _one_sided(-1.0), "central": 
            "complex": _complex, "richardson": _richardson}
 
 
-def default_scheme(graph: Graph, wrt: list[str]) -> str:
-    """The most accurate safe scheme: complex step where allowed, else Richardson."""
-    return "complex" if not_analytic(graph, wrt) is None else "richardson"
+def default_scheme(graph: Graph, wrt: list[str], values: list | None = None) -> str:
+    """The most accurate safe scheme: complex step where allowed, else Richardson.
+
+    Allowed means every op on the path is analytic and, at this point, no op
+    sits at a kink and every value is finite.
+    """
+    if not_analytic(graph, wrt) is not None:
+        return "richardson"
+    if values is not None:
+        from .kinks import find, first_nonfinite
+        if find(graph, values, wrt) or first_nonfinite(graph, values):
+            return "richardson"
+    return "complex"
 
 
 def _python_component(evaluator, base_path, point: dict, name: str, idx: tuple, changes: list):

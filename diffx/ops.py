@@ -196,9 +196,17 @@ def _softmax(x, axis=None):
 
 
 def _softplus(x):
-    if np.iscomplexobj(x):
-        return np.log1p(np.exp(x))
+    if np.iscomplexobj(x):      # log(1 + e^z) without overflow, and analytic for complex step
+        pos = np.real(x) > 0
+        return np.where(pos, x + np.log1p(np.exp(-np.where(pos, x, 0))), np.log1p(np.exp(np.where(pos, 0, x))))
     return np.logaddexp(0.0, x)
+
+
+def _sigmoid(x):
+    """1 / (1 + e^-x), without overflow on either side (and analytic for complex step)."""
+    pos = np.real(x) >= 0
+    e = np.exp(np.where(pos, -x, x))
+    return np.where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _prod_others(x, axis=None):
@@ -329,7 +337,7 @@ _add(Op("sign", np.sign, (None,), (None,), _each(lambda sp, a: sp.sign(a)), "ele
 unary("relu", lambda x: np.maximum(x, 0.0), lambda y, x: P.gt(x, 0.0), lambda sp, a: sp.Max(a, 0),
       analytic=False, smooth=False, kinks=at_zero(0, 0.0, 1.0, "[0, 1]", 0.0, "0", "0"),
       doc="max(x, 0); AD uses 0 at x = 0")
-unary("sigmoid", lambda x: 1.0 / (1.0 + np.exp(-x)), lambda y, x: y * (1.0 - y),
+unary("sigmoid", _sigmoid, lambda y, x: y * (1.0 - y),
       lambda sp, a: 1 / (1 + sp.exp(-a)), doc="1 / (1 + e^-x)")
 unary("softplus", _softplus, lambda y, x: P.sigmoid(x), lambda sp, a: sp.log(1 + sp.exp(a)),
       doc="log(1 + e^x)")

@@ -10,6 +10,7 @@ Running FILE.py executes it, exactly as `python FILE.py` would.
 """
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import inspect
 import linecache
@@ -96,8 +97,10 @@ def load(spec: str) -> PythonFunction:
     path = Path(path_text)
     if not path.is_file():
         raise InputError(f"--python: no file {path}")
-    module_spec = importlib.util.spec_from_file_location(f"diffx_user_{path.stem}", path)
+    loader = importlib.machinery.SourceFileLoader(f"diffx_user_{path.stem}", str(path))   # any file name
+    module_spec = importlib.util.spec_from_loader(loader.name, loader)
     module = importlib.util.module_from_spec(module_spec)
+    module.__file__ = str(path)
     file = str(path)
     try:
         module_spec.loader.exec_module(module)
@@ -107,7 +110,7 @@ def load(spec: str) -> PythonFunction:
     if not callable(fn):
         found = [k for k, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__]
         raise InputError(f"{path} has no function {name!r} (functions there: {', '.join(found) or 'none'})")
-    return PythonFunction(fn, name, module_spec.origin or file)
+    return PythonFunction(fn, name, file)
 
 
 def wrap(fn: Callable) -> PythonFunction:

@@ -75,6 +75,8 @@ class MethodResult:
     errors: Errors | None = None                    # filled in by `judge`
     extra: dict[str, Any] = field(default_factory=dict)
     kinks: list = field(default_factory=list)       # numeric: (variable, index, left, right) where sides disagree
+    nonfinite_notes: list = field(default_factory=list)   # where it is finite and the reference is not, or back
+    compared: int = 0                               # elements compared with the reference (both finite)
 
     @property
     def ran(self) -> bool:
@@ -182,12 +184,20 @@ def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float,
     not a disagreement.
     """
     stats, where, notes = np.zeros(3), {}, []
+    m.nonfinite_notes = []
     with np.errstate(all="ignore"):
         for name in ref:
             own = np.asarray(m.gradient[name])
             unit = np.float32 if own.dtype == np.float32 else np.float64     # ulps of the method's own precision
             a, b = own.astype(np.float64), np.asarray(ref[name], dtype=np.float64)
             both = np.isfinite(a) & np.isfinite(b)
+            odd = np.isfinite(a) != np.isfinite(b)
+            if odd.any():
+                idx = tuple(int(i) for i in np.argwhere(odd)[0])
+                label = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
+                m.nonfinite_notes.append(f"{m.name} gives {_word(a[idx])} where the reference gives {_word(b[idx])} "
+                                         f"at {label}")
+            m.compared = getattr(m, "compared", 0) + int(both.sum())
             diff = np.where(both, np.abs(a - b), 0.0)
             rel = np.where(both, diff / np.maximum(np.abs(b), np.finfo(float).tiny), 0.0)
             ulps = np.where(both, diff / np.spacing(np.where(both, np.abs(b), 1.0).astype(unit)), 0.0)
@@ -206,6 +216,11 @@ def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float,
     return Errors(float(stats[0]), float(stats[1]), float(stats[2]), where, not notes), notes
 
 
+def _word(v: float) -> str:
+    v = float(v)
+    return "NaN" if v != v else "∞" if v == np.inf else "-∞" if v == -np.inf else f"{v:.6g}"
+
+
 def judge(result: GradResult) -> None:
     """Measure every method against the reference; fill in each one's errors and the verdict.
 
@@ -220,8 +235,15 @@ def judge(result: GradResult) -> None:
     for m in result.methods.values():
         if not m.ran:
             continue
+        m.compared = 0
         m.errors, bad = _errors(m, ref, result.rtol, result.atol)
         bad = [(name, n.replace("the reference", result.reference)) for name, n in bad]
+        for note in m.nonfinite_notes:
+            where = _nonfinite_origin(result)
+            result.warnings.append(note.replace("the reference", result.reference) +
+                                   f": compared only where both are finite{where}")
+        if m.name != result.reference and m.compared == 0 and not m.nonfinite_notes:
+            result.warnings.append(f"{m.name}: no finite value to compare with {result.reference}")
         changes = m.extra.get("path_changes")
         if changes:
             result.warnings.append(f"{m.name}: a perturbed point took another path ({changes[0]}); the function "
@@ -240,3 +262,13 @@ def judge(result: GradResult) -> None:
                                for m in result.methods.values() if m.ran), default=0.0)
     result.disagreements = notes
     result.agree = not notes
+
+
+def _nonfinite_origin(result: GradResult) -> str:
+    """Where the first NaN or ∞ came from, forward or in the reverse sweep, if known."""
+    parts = []
+    if result.nonfinite:
+        parts.append(result.nonfinite["message"])
+    if result.extra.get("nonfinite_adjoint"):
+        parts.append(result.extra["nonfinite_adjoint"]["message"])
+    return f" ({'; '.join(parts)})" if parts else ""

@@ -26,6 +26,8 @@ def value_of(v: Any, *, name: str, rng, limits: Limits = DEFAULT_LIMITS) -> np.n
             return parse_constant(_vector_text(v), limits=limits, rng=rng)
         except DiffxError as exc:
             raise type(exc)(f"value of {name}: {exc.message}", source=exc.source, span=exc.span) from None
+    if v is None or isinstance(v, (dict, set, bytes)):
+        raise InputError(f"value of {name} is not a number or an array of numbers: {type(v).__name__}")
     try:
         return np.asarray(v, dtype=np.float64)   # no copy: no method writes into a value
     except (TypeError, ValueError) as exc:

@@ -6,7 +6,7 @@ import pytest
 
 import diffx
 from diffx.api import hessian_compare, jacobian_compare, jvp_compare
-from diffx.trace import trace
+from diffx.evaltrace import trace
 
 THREE = "[x[0]*x[1] + exp(x[2]), sin(x[0])*x[2], x[1]^2 / (1 + x[2]^2)]"
 
