@@ -20,7 +20,7 @@ from . import output
 
 app = typer.Typer(
     help="Differentiate one expression three ways (reverse AD, SymPy, finite differences) and see inside.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
 )
 
 
@@ -57,15 +57,15 @@ At = Annotated[Optional[list[str]], typer.Option(
 Wrt = Annotated[Optional[str], typer.Option(help="Variables to differentiate, comma-separated (default all).")]
 Methods = Annotated[Optional[list[Method]], typer.Option("--method", "-m", help="Methods to run (repeatable).")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed for randn/rand in values and expressions.")]
-Rtol = Annotated[float, typer.Option(help="Relative tolerance of the agreement verdict.")]
-Atol = Annotated[float, typer.Option(help="Absolute tolerance of the agreement verdict.")]
+Rtol = Annotated[float, typer.Option(min=0.0, help="Relative tolerance of the agreement verdict.")]
+Atol = Annotated[float, typer.Option(min=0.0, help="Absolute tolerance of the agreement verdict.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object and nothing else.")]
 Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.")]
 LimitOpt = Annotated[Optional[list[str]], typer.Option(
     "--limit", help="Raise a resource limit, NAME=N (repeatable): max_chars, max_depth, max_nodes, max_elements, "
                     "max_symbolic_components, symbolic_seconds.")]
 SymbolicTimeout = Annotated[float, typer.Option(
-    "--symbolic-timeout", help="Seconds the symbolic method may take before it gives up (0: no limit).")]
+    "--symbolic-timeout", min=0.0, help="Seconds the symbolic method may take before it gives up (0: no limit).")]
 Sizes = Annotated[bool, typer.Option("--sizes", help="Count the operations of the naive symbolic derivative, "
                                                      "its CSE form and the AD graph (expression swell).")]
 

@@ -9,32 +9,8 @@ import numpy as np
 
 from diffx.inspect import GraphReport
 from diffx.results import GradResult
-
-SMALL = 16   # arrays up to this many elements print in full, one row per component
-
-
-def number(x: float) -> str:
-    x = float(x)
-    if x != x:
-        return "NaN"
-    if x in (float("inf"), float("-inf")):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:.12g}"
-
-
-def array(a, limit: int = SMALL) -> str:
-    """Compact text of a value: every element when small, a summary when large."""
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim == 0:
-        return number(a)
-    if a.size <= limit:
-        return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: f"{v:.6g}"},
-                               max_line_width=10_000)
-    finite = a[np.isfinite(a)]
-    span = f"min {number(finite.min())}, max {number(finite.max())}" if finite.size else "no finite values"
-    head = ", ".join(f"{v:.4g}" for v in a.ravel()[:3])
-    return f"[{head}, …] shape {a.shape}, {span}"
-
+from diffx.text import SMALL, array, number, one_line
+from diffx.text import shape as _shape
 
 def _idx(idx: tuple) -> str:
     return f"[{', '.join(map(str, idx))}]" if idx else ""
@@ -70,7 +46,7 @@ def comparison_view(r: GradResult, style: str = "str"):
     from rich.table import Table
     from rich.text import Text
 
-    parts: list = [Text(f"f = {r.expr.strip()}")]
+    parts: list = [Text(f"f = {one_line(r.expr)}")]
     for name, v in r.at.items():
         parts.append(Text(f"at {name} = {array(v)}"))
     parts.append(Text(f"value {array(r.value)}"))
@@ -165,7 +141,7 @@ def compare_view(r: GradResult, style: str = "str"):
     from rich.table import Table
     from rich.text import Text
 
-    parts: list = [Text(f"f = {r.expr.strip()}")]
+    parts: list = [Text(f"f = {one_line(r.expr)}")]
     parts += [Text(f"at {name} = {array(v)}") for name, v in r.at.items()]
     parts.append(Text(f"value {array(r.value)}"))
     table = Table(title=Text(f"errors against {r.reference}" + (" (SymPy, evaluated with 30 digits)"
@@ -293,23 +269,18 @@ def verdict(r: GradResult):
 
 
 def graph_table(rep: GraphReport, title: str | None = None):
+    """The graph as a table: the library's rows (the same `diffx.show` prints), laid out by rich."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, title=Text(title or f"graph of {rep.expr.strip()}"), title_justify="left")
-    for col in ("id", "op", "label", "inputs", "shape", "value", "adjoint"):
+    table = Table(box=None, pad_edge=False, title=Text(title or f"graph of {one_line(rep.expr)}"),
+                  title_justify="left")
+    for col in rep.COLUMNS:
         table.add_column(col, justify="right" if col in ("value", "adjoint") else "left", overflow="fold")
-    for n in rep.nodes:
-        adjoint = array(n.adjoint, limit=8) if n.adjoint is not None else ("unused" if n.status == "unused"
-                                                                           else "— (behind detach)")
-        table.add_row(n.id + (" ←out" if n.id == rep.output else ""), n.op, Text(n.label or ""),
-                      ", ".join(n.inputs), _shape(n.shape), Text(array(n.value, limit=8)), Text(adjoint))
+    for row in rep.rows():
+        table.add_row(*(Text(cell) for cell in row))
     return Group(table, *_graph_notes(rep))
-
-
-def _shape(shape: tuple) -> str:
-    return "scalar" if shape == () else "×".join(map(str, shape))
 
 
 def _graph_notes(rep: GraphReport) -> list:
@@ -363,7 +334,7 @@ def trace_view(t):
     from rich.text import Text
 
     direction = ", ".join(f"{k} = {array(v)}" for k, v in t.tangent.items())
-    top = Table(box=None, pad_edge=False, title=Text(f"evaluation trace of {t.expr.strip()}"), title_justify="left")
+    top = Table(box=None, pad_edge=False, title=Text(f"evaluation trace of {one_line(t.expr)}"), title_justify="left")
     top.add_column("forward primal trace")
     top.add_column(Text(f"forward tangent trace (direction {direction})"))
     for p, d in zip(t.primal, t.tangents):
@@ -377,9 +348,3 @@ def trace_view(t):
                 f"(one input direction); adjoint pass {c['adjoint_ops']} rule applications (every input at once); "
                 f"{c['values_stored']} values ({c['scalars_stored']} numbers) stored for the reverse sweep")
     return Group(top, Text(""), bottom, Text(""), cost)
-
-
-def print_report(rep) -> None:
-    """`diffx.show(t)`: the recorded graph, rendered as `diffx graph` renders it."""
-    from .output import console
-    console().print(graph_table(rep))

@@ -115,12 +115,13 @@ def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol
         extra["path"] = branch_summary(p.decisions)
     result = GradResult(p.graph.source, p.point, np.asarray(p.output), p.wrt, results, reference, rtol, atol,
                         kind=kind, extra=extra, strict=strict)
-    result.kinks = _kinks.gather(p, results.values())
-    result.nonfinite = _kinks.first_nonfinite(p.graph, p.values)
-    if kind in ("gradient", "vjp") and "reverse" in results and results["reverse"].ran:
-        born = _kinks.first_nonfinite_adjoint(p)
-        if born:
-            result.extra["nonfinite_adjoint"] = born
+    with _methods.quiet():
+        result.kinks = _kinks.gather(p, results.values())
+        result.nonfinite = _kinks.first_nonfinite(p.graph, p.values)
+        born = (_kinks.first_nonfinite_adjoint(p) if kind in ("gradient", "vjp") and "reverse" in results
+                and results["reverse"].ran else None)
+    if born:
+        result.extra["nonfinite_adjoint"] = born
     if results[reference].ran:
         judge(result)
     return result

@@ -15,7 +15,7 @@ import numpy as np
 
 from .engine import backward, forward_tangents
 from .graph import Node
-from .methods import Problem
+from .methods import Problem, quiet
 from .ops import OPS
 from .results import SCHEMA_VERSION, jsonable
 
@@ -65,6 +65,11 @@ class Trace:
 
 def trace(p: Problem, tangent: dict[str, np.ndarray]) -> Trace:
     """The primal, tangent (along `tangent`) and adjoint traces of a problem, with their costs."""
+    with quiet():
+        return _trace(p, tangent)
+
+
+def _trace(p: Problem, tangent: dict[str, np.ndarray]) -> Trace:
     g = p.graph
     index: dict[int, int] = {}
     for k, name in enumerate(g.variables):

@@ -77,12 +77,12 @@ def _arange(*a):
 GENERATORS = {
     "arange": (lambda rng, *a: _arange(*a), lambda *a: len(range(*(int(np.ceil(v)) for v in a))),
                "arange(n), arange(start, stop[, step])"),
-    "linspace": (lambda rng, a, b, n=50: np.linspace(a, b, int(n)), lambda a, b, n=50: int(n),
+    "linspace": (lambda rng, a, b, n=50: np.linspace(a, b, _whole(n)), lambda a, b, n=50: _whole(n),
                  "linspace(start, stop, n)"),
     "ones": (lambda rng, *s: np.ones(_dims(s)), lambda *s: _size(s), "ones(2, 3)"),
     "zeros": (lambda rng, *s: np.zeros(_dims(s)), lambda *s: _size(s), "zeros(2, 3)"),
-    "eye": (lambda rng, n, m=None: np.eye(int(n), None if m is None else int(m)),
-            lambda n, m=None: int(n) * int(n if m is None else m), "eye(n)"),
+    "eye": (lambda rng, n, m=None: np.eye(_whole(n), None if m is None else _whole(m)),
+            lambda n, m=None: _whole(n) * _whole(n if m is None else m), "eye(n)"),
     "randn": (lambda rng, *s: rng.standard_normal(_dims(s)), lambda *s: _size(s),
               "standard normal samples, randn(4, 5); reproducible with --seed"),
     "rand": (lambda rng, *s: rng.random(_dims(s)), lambda *s: _size(s),
@@ -91,13 +91,20 @@ GENERATORS = {
 
 
 def _dims(s) -> tuple[int, ...]:
-    return tuple(int(v) for v in s)
+    return tuple(_whole(v) for v in s)
+
+
+def _whole(v: float) -> int:
+    """A count or a dimension: refuse 2.5 rather than quietly make it 2."""
+    if not float(v).is_integer():
+        raise ValueError(f"{v:g} is not a whole number")
+    return int(v)
 
 
 def _size(s) -> int:
     out = 1
     for v in s:
-        out *= max(int(v), 0)
+        out *= max(_whole(v), 0)
     return out
 
 

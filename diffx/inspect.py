@@ -13,6 +13,7 @@ from .engine import backward
 from .graph import Graph
 from .ops import OPS
 from .results import SCHEMA_VERSION, jsonable
+from .text import array, one_line, shape
 
 
 @dataclass
@@ -38,6 +39,31 @@ class GraphReport:
     kinks: list = field(default_factory=list)
     nonfinite: dict | None = None
 
+    COLUMNS = ("id", "op", "label", "inputs", "shape", "value", "adjoint")
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """One row of text per node: what `diffx graph` and `diffx.show` print."""
+        out = []
+        for n in self.nodes:
+            adjoint = (array(n.adjoint, limit=8) if n.adjoint is not None else
+                       "unused" if n.status == "unused" else "— (behind detach)")
+            out.append((n.id + (" ←out" if n.id == self.output else ""), n.op, n.label or "", ", ".join(n.inputs),
+                        shape(n.shape), array(n.value, limit=8), adjoint))
+        return out
+
+    def text(self) -> str:
+        """The table as plain text, columns aligned (values and adjoints to the right)."""
+        rows = [self.COLUMNS] + self.rows()
+        widths = [max(len(r[i]) for r in rows) for i in range(len(self.COLUMNS))]
+        lines = [f"graph of {one_line(self.expr)}" if self.expr.strip() else "graph"]
+        for r in rows:
+            cells = [c.rjust(w) if i >= 5 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
+            lines.append("  ".join(cells).rstrip())
+        lines += [k.sentence() for k in self.kinks]
+        if self.nonfinite:
+            lines.append(f"non-finite: {self.nonfinite['message']}")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict:
         return {
             "schema_version": SCHEMA_VERSION,
@@ -53,8 +79,10 @@ class GraphReport:
 
 def report(graph: Graph, values: list) -> GraphReport:
     """Values and adjoints of every node (a non-scalar output is seeded with ones)."""
+    from .methods import quiet
     out = values[graph.output]
-    adj = backward(graph, values, np.ones(np.shape(out)))
+    with quiet():
+        adj = backward(graph, values, np.ones(np.shape(out)))
     reaches = graph.reaches_output()
     nodes = []
     for node in graph.nodes:

@@ -60,10 +60,13 @@ class Kink:
     def sentence(self) -> str:
         """One line for people."""
         where = f"{self.op} at {self.node}" + (f" ({self.text})" if self.text else "")
-        sides = f"one-sided derivatives {_t(self.left)} and {_t(self.right)}"
+        sides = ("no one-sided derivatives" if self.left is None and self.right is None else
+                 f"one-sided derivatives {_t(self.left)} and {_t(self.right)}")
         sub = f", subdifferential {self.subdifferential}" if self.subdifferential else ""
         frameworks = f"; PyTorch uses {self.pytorch}, JAX {self.jax}" if self.pytorch else ""
         note = f" — {self.note}" if self.note else ""
+        if self.source == "numeric" and self.left is None:
+            return f"jump seen by finite differences along {self.text}{note}"
         if self.source == "numeric":
             return f"kink seen by finite differences along {self.text}: {sides}{sub}{note}"
         return f"kink: {where}: {sides}{sub}; diffx's AD uses {_t(self.convention)}{frameworks}{note}"
@@ -130,9 +133,14 @@ def find(graph, values: list, wrt: list[str]) -> list[Kink]:
     return out
 
 
-def numeric_kink(name: str, node: str, idx: tuple, left, right) -> Kink:
-    """A kink the finite differences ran into: one-sided differences that disagree."""
+def numeric_kink(name: str, node: str, idx: tuple, left, right, jump: bool = False) -> Kink:
+    """A kink the finite differences ran into: one-sided differences that disagree (or a jump)."""
     label = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
+    if jump:
+        return Kink(node, "finite differences", label, None, 1, None, None, None, None, source="numeric",
+                    note=f"the function jumps along {label} within the finite-difference step: it is not continuous "
+                         "there, so no derivative (and no subdifferential) exists, and finite differences across "
+                         "it are meaningless", variables=[name], components=[(name, idx)])
     lo, hi = (np.minimum(left, right), np.maximum(left, right))
     sub = f"[{_t(lo)}, {_t(hi)}]" if np.ndim(left) == 0 else None
     return Kink(node, "finite differences", label, None, 1, left, right, sub, None, source="numeric",
@@ -149,12 +157,12 @@ def gather(p, results) -> list[Kink]:
     """
     found = find(p.graph, p.values, p.wrt)
     ran = [m for m in results if m.ran and m.method in ("central", "richardson")]
-    seen = [(name, idx, left, right) for m in ran for name, idx, left, right in m.kinks]
+    seen = [entry for m in ran for entry in m.kinks]
     covered = {v for k in found for v in k.variables}
-    for name, idx, left, right in seen:
+    for name, idx, left, right, jump in seen:
         if name not in covered and not any((name, idx) in k.components for k in found):
             node = p.graph.nodes[p.graph.variables[name]].name
-            found.append(numeric_kink(name, node, idx, left, right))
+            found.append(numeric_kink(name, node, idx, left, right, jump))
     kinked_seen = {name for name, *_ in seen}
     if ran:
         for k in found:

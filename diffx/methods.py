@@ -6,6 +6,8 @@ evaluated once; every method reads the same graph and the same forward values.
 from __future__ import annotations
 
 import time
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -39,7 +41,9 @@ class Problem:
               dtype=None) -> "Problem":
         if dtype is not None:
             point = {k: np.asarray(v).astype(dtype) for k, v in point.items()}
-        return cls(graph, point, wrt, evaluate(graph, point, dtype=dtype), limits, dtype=dtype)
+        with quiet():
+            values = evaluate(graph, point, dtype=dtype)
+        return cls(graph, point, wrt, values, limits, dtype=dtype)
 
     def require_scalar(self) -> None:
         shape = np.shape(self.output)
@@ -155,12 +159,21 @@ DEFAULT_METHODS = ("reverse", "symbolic", "numeric")
 ALL_METHODS = ("reverse", "forward", "symbolic", *(f"numeric-{s}" for s in numeric.SCHEMES_IN_ORDER))
 
 
+@contextmanager
+def quiet():
+    """No numpy warnings: a NaN or ∞ is reported as data (and traced to its origin), never as warning text."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
 def run(name: str, p: Problem, table: dict[str, Callable[..., MethodResult]] = METHODS,
         **options: Any) -> MethodResult:
     """Run one method, timing it; a method that cannot run says why instead of failing."""
     start = time.perf_counter()
     try:
-        result = table[name](p, **options)
+        with quiet():
+            result = table[name](p, **options)
     except DiffxError as exc:
         if name in ("reverse", "forward") and not isinstance(exc, RuleError):
             raise

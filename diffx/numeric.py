@@ -147,7 +147,10 @@ def _sides(f0, pairs, eps=EPS):
         p4, m4, h4 = pairs[2]
         r2 = np.abs(2 * delta(p2, m2, h2) - delta(p4, m4, h4))
         kink &= r2 < 4 * r1
-    return dminus, dplus, bool(np.any(kink))
+    # a jump: f(x+h) - f(x-h) does not shrink with h (a kink's does, like h)
+    rise1, rise2 = np.abs(p1 - m1), np.abs(p2 - m2)
+    jump = kink & (rise1 > 0.75 * rise2) & (rise1 > 1e3 * allowed * h1)
+    return dminus, dplus, bool(np.any(kink)), bool(np.any(jump))
 
 
 # ---------------------------------------------------------------- the schemes: (f, x, f0) -> (D, estimate, evaluations, step, sides)
@@ -282,7 +285,7 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
                 d, est, n, h, sides = run(f, float(x[idx]), f0, eps)
                 g[(...,) + idx], e[(...,) + idx] = np.real(d), est
                 if sides is not None and sides[2]:
-                    kinks.append((name, idx, sides[0], sides[1]))
+                    kinks.append((name, idx, sides[0], sides[1], sides[3]))
                 evaluations, largest = evaluations + n, max(largest, h)
                 scale = max(scale, abs(float(x[idx])))
             grads[name], estimates[name] = g, e

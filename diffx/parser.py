@@ -378,8 +378,9 @@ class _Parser:
             numbers.append(float(value))
         try:
             size = count(*numbers)
-        except (TypeError, ValueError, OverflowError):
-            raise self.error(f"bad arguments for {name.text}: {doc}", span) from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            detail = f"{exc}; " if isinstance(exc, ValueError) and "whole" in str(exc) else ""
+            raise self.error(f"bad arguments for {name.text}: {detail}{doc}", span) from None
         if size > self.limits.max_elements:
             raise LimitError(f"{name.text} would make {size:,} elements; the limit is "
                              f"{self.limits.max_elements:,} ({how_to_raise('max_elements')})",

@@ -173,7 +173,13 @@ class Tensor:
         return float(self.item())
 
     def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise InputError("len() of a 0-d tensor")
         return len(self._data)
+
+    def __iter__(self):
+        """Rows along the first axis, each recorded as an index, as iterating a torch tensor gives."""
+        return (self[i] for i in range(len(self)))
 
     __hash__ = object.__hash__
 
@@ -467,6 +473,5 @@ def norm(t: Tensor, dim: int | None = None, axis: int | None = None) -> Tensor:
 
 
 def show(t: Tensor) -> None:
-    """Print the recorded graph with values and adjoints, as `diffx graph` does (rich, from cli/)."""
-    from cli.render import print_report   # the renderer lives with the CLI; imported only when asked
-    print_report(t.graph())
+    """Print the recorded graph with values and adjoints: the rows `diffx graph` shows, as plain text."""
+    print(t.graph().text())
