@@ -111,6 +111,8 @@ def path_lines(r: GradResult) -> list:
             lines.append(Text("  no branch depended on a tensor"))
     for w in r.warnings:
         lines.append(Text(f"warning: {w}", style="yellow"))
+    for n in r.notes:
+        lines.append(Text(f"note: {n}"))
     return lines
 
 
@@ -122,12 +124,14 @@ def symbolic_lines(r: GradResult, style: str) -> list:
         return []
     lines = [Text("")]
     closed = sym.extra.get("closed_form", {})
+    what = "vᵀ·∂f/∂{}" if r.kind == "vjp" else "∂f/∂{}"
     for name, f in sym.formula_text(style).items():
+        label = "symbolic " + what.format(name)
         if name in closed:
-            lines.append(Text(f"symbolic ∂f/∂{name} = {closed[name]}   (matrix form; vectors are columns)"))
-        text = f if isinstance(f, str) else _formula_list(f)
+            lines.append(Text(f"{label} = {closed[name]}   (matrix form; vectors are columns)"))
+        text = _clip(f) if isinstance(f, str) else _formula_list(f)
         sep = "\n" if style == "pretty" else " "
-        lines.append(Text(f"symbolic ∂f/∂{name} ={sep}{text}   (components)"))
+        lines.append(Text(f"{label} ={sep}{text}   (components)"))
     sizes = sym.extra.get("sizes")
     if sizes:
         lines.append(Text(f"derivative size: {sizes['naive_ops']} operations naive, {sizes['cse_ops']} after "
@@ -242,8 +246,17 @@ def _extra_lines(r: GradResult) -> list[str]:
     return lines
 
 
+FORMULA_CHARS = 300   # a formula longer than this is cut on screen (--json has it whole)
+
+
+def _clip(text: str) -> str:
+    if len(text) <= FORMULA_CHARS:
+        return text
+    return f"{text[:FORMULA_CHARS]} … ({len(text):,} characters in all; --json prints it whole, --sizes counts it)"
+
+
 def _formula_list(f, limit: int = 8) -> str:
-    flat = list(np.ravel(np.asarray(f, dtype=object)))
+    flat = [_clip(t) for t in np.ravel(np.asarray(f, dtype=object))]
     shown = ", ".join(flat[:limit]) + (f", … ({len(flat)} in all)" if len(flat) > limit else "")
     return f"[{shown}]"
 

@@ -99,7 +99,15 @@ def compare_problem(p: Problem, methods: Iterable[str] | None = None, *, rtol: f
                     atol: float = 1e-8, strict: bool = False) -> GradResult:
     """`compare` on a prepared problem (the CLI's entry, which reads values itself)."""
     p.require_scalar()
-    return _side_by_side(p, "gradient", METHODS, methods or DEFAULT_METHODS, rtol, atol, strict=strict)
+    if not p.graph.variables:
+        raise InputError(f"the expression has no variables, so nothing to differentiate (its value is "
+                         f"{float(np.asarray(p.output)):g})")
+    result = _side_by_side(p, "gradient", METHODS, methods or DEFAULT_METHODS, rtol, atol, strict=strict)
+    symbolic = result.methods.get("symbolic")
+    if p.want_sizes and (symbolic is None or not symbolic.ran):
+        why = "it was not asked for" if symbolic is None else f"it did not finish: {symbolic.skipped}"
+        result.notes.append(f"derivative sizes not counted: they come from the symbolic method, and {why}")
+    return result
 
 
 def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol: float, atol: float,

@@ -11,7 +11,6 @@ import os
 from typing import Any, Callable
 
 from .errors import DiffxError, LimitError
-from .limits import how_to_raise
 
 
 def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
@@ -33,7 +32,7 @@ def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
                 return payload
             raise payload
         raise LimitError(f"gave up after {seconds:g} s, the symbolic time budget "
-                         f"(raise it with --symbolic-timeout, or {how_to_raise('symbolic_seconds')})")
+                         f"(raise it with --symbolic-timeout S, or Limits(symbolic_seconds=S) from Python)")
     finally:
         if child.is_alive():
             child.kill()

@@ -144,6 +144,7 @@ class GradResult:
     kind: str = "gradient"                              # gradient, vjp, jvp, jacobian or hessian
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific JSON fields (seed, passes, ...)
     warnings: list[str] = field(default_factory=list)    # differences explained rather than counted
+    notes: list[str] = field(default_factory=list)       # things worth knowing that are not differences
     kinks: list = field(default_factory=list)            # diffx.kinks.Kink: non-differentiable points hit
     nonfinite: dict | None = None                        # the first node whose value is not finite
     strict: bool = False                                 # count disagreements at kinks as failures
@@ -168,6 +169,7 @@ class GradResult:
             "agree": self.agree,
             "max_abs_diff": jsonable(self.max_abs_diff),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
             "kinks": [k.to_dict() for k in self.kinks],
             "nonfinite": self.nonfinite,
             **{k: jsonable(v) for k, v in self.extra.items()},

@@ -168,8 +168,8 @@ def _matrix_rules(sp):
     def total(a, ra, shape):
         if ra == 0:
             return a
-        left = sp.MatrixSymbol(f"1_{shape[0]}", shape[0], 1)
-        right = sp.MatrixSymbol(f"1_{shape[1]}", shape[1], 1) if ra == 2 else sp.Identity(1)
+        left = sp.MatrixSymbol(f"ones{shape[0]}", shape[0], 1)
+        right = sp.MatrixSymbol(f"ones{shape[1]}", shape[1], 1) if ra == 2 else sp.Identity(1)
         return left.T * a * right
 
     return {
@@ -233,7 +233,7 @@ def _matches(sp, d, syms: dict, point: dict, want: np.ndarray) -> bool:
         v = np.asarray(point[name], dtype=np.float64)
         subs[s] = sp.Float(float(v)) if v.ndim == 0 else sp.Matrix(v.reshape(s.shape).tolist())
     for term in d.free_symbols if hasattr(d, "free_symbols") else ():
-        if isinstance(term, sp.MatrixSymbol) and term.name.startswith("1_"):
+        if isinstance(term, sp.MatrixSymbol) and term.name.startswith("ones"):
             subs[term] = sp.ones(*term.shape)
     try:
         got = np.array(sp.N(d.subs(subs).doit()).tolist() if hasattr(d, "shape") else float(d.subs(subs)),
