@@ -328,16 +328,27 @@ def graph_tree(rep: GraphReport):
 
     root = Tree(line(by_id[rep.output]))
     shown = {rep.output}
-    stack = [(child, root) for child in reversed(by_id[rep.output].inputs)]
+    stack = [(child, root, 1) for child in reversed(by_id[rep.output].inputs)]
+    cut = 0
     while stack:
-        nid, parent = stack.pop()
+        nid, parent, depth = stack.pop()
+        if len(shown) >= TREE_NODES or depth > TREE_DEPTH:
+            cut += 1
+            continue
         if nid in shown:
             parent.add(Text(f"↑ {nid}"))
             continue
         shown.add(nid)
         branch = parent.add(line(by_id[nid]))
-        stack.extend((child, branch) for child in reversed(by_id[nid].inputs))
-    return Group(root, *_graph_notes(rep))
+        stack.extend((child, branch, depth + 1) for child in reversed(by_id[nid].inputs))
+    notes = _graph_notes(rep)
+    if cut:
+        notes.insert(0, Text(f"… the tree stops at {TREE_NODES} nodes or {TREE_DEPTH} levels: "
+                             f"{len(rep.nodes) - len(shown)} more nodes; --view table lists them all"))
+    return Group(root, *notes)
+
+
+TREE_NODES, TREE_DEPTH = 200, 40
 
 
 def trace_view(t):

@@ -21,6 +21,7 @@ from .results import GradResult, judge
 from .errors import InputError
 from . import derivatives as _derivatives
 from .derivatives import seeded
+from .text import count
 from .values import bind, choose_wrt, value_of
 
 
@@ -130,6 +131,8 @@ def _side_by_side(p: Problem, kind: str, table: dict, names: Iterable[str], rtol
                 and results["reverse"].ran else None)
     if born:
         result.extra["nonfinite_adjoint"] = born
+    if getattr(p, "hint", None):
+        result.notes.append(p.hint)
     if results[reference].ran:
         judge(result)
     return result
@@ -202,11 +205,15 @@ def _choose_mode(mode: str, n: int, m: int) -> tuple[str, str]:
     """Forward mode costs one pass per input (n), reverse one sweep per output (m)."""
     if mode in ("auto", "both"):
         chosen = "reverse" if m <= n else "forward"
-        return chosen, (f"{chosen} mode: {min(m, n)} pass(es) instead of {max(m, n)} "
+        if m == n:
+            return chosen, (f"either mode takes {count(n, 'pass', 'passes')} (m = n = {n}); reverse chosen, as it "
+                            "takes ties")
+        return chosen, (f"{chosen} mode: {count(min(m, n), 'pass', 'passes')} instead of {max(m, n)} "
                         f"(reverse needs one per output, m = {m}; forward one per input, n = {n})")
     if mode not in ("forward", "reverse"):
         raise InputError(f"unknown mode {mode!r}: choose forward, reverse or auto")
-    return mode, f"{mode} mode, as asked (forward would need {n} pass(es), reverse {m})"
+    return mode, (f"{mode} mode, as asked (forward would need {count(n, 'pass', 'passes')}, "
+                  f"reverse {count(m, 'sweep')})")
 
 
 def hessian_compare(p: Problem, methods=None, *, rtol=1e-6, atol=1e-6) -> GradResult:

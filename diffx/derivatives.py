@@ -18,6 +18,7 @@ from .graph import Graph
 from .methods import Problem, reverse_gradient, symbolic_work
 from .numeric import CENTRAL_STEP, central, output_function
 from .results import MethodResult
+from .text import count
 from .traced import Tape, Traced, gradient_graph
 
 
@@ -43,7 +44,7 @@ def jacobian_forward(p: Problem) -> MethodResult:
             J[(...,) + idx] = _or_zeros(t[p.graph.output], out_shape)
             passes += 1
         jac[name] = J
-    return MethodResult("forward", jac, evaluations=passes, note=f"{passes} tangent passes (one per input)")
+    return MethodResult("forward", jac, evaluations=passes, note=f"{count(passes, 'tangent pass', 'tangent passes')} (one per input)")
 
 
 def jacobian_reverse(p: Problem) -> MethodResult:
@@ -56,7 +57,7 @@ def jacobian_reverse(p: Problem) -> MethodResult:
         for name, i in zip(p.wrt, ids):
             jac[name][k] = _or_zeros(adj[i], np.shape(p.point[name]))
         passes += 1
-    return MethodResult("reverse", jac, evaluations=passes, note=f"{passes} adjoint sweeps (one per output)")
+    return MethodResult("reverse", jac, evaluations=passes, note=f"{count(passes, 'adjoint sweep')} (one per output)")
 
 
 def jacobian_symbolic(p: Problem) -> MethodResult:
@@ -149,7 +150,8 @@ def hessian_reverse(p: Problem) -> MethodResult:
                 H[f"{a},{b}"][(...,) + idx] = _or_zeros(t[grad_ids[a]], np.shape(p.point[a]))
             passes += 1
     return MethodResult("reverse", H, evaluations=passes,
-                        note=f"1 reverse sweep recorded as a {len(g2)}-node graph, then {passes} tangent passes over it")
+                        note=f"1 reverse sweep recorded as a {len(g2)}-node graph, then "
+                             f"{count(passes, 'tangent pass', 'tangent passes')} over it")
 
 
 def hessian_forward(p: Problem) -> MethodResult:

@@ -64,10 +64,10 @@ class PythonFunction:
         _decision_listeners.append(listen)
         try:
             if requires_grad:
-                out = self.fn(**args)
+                out = self._call(args)
             else:
                 with no_grad():
-                    out = self.fn(**args)
+                    out = self._call(args)
         except DiffxError:
             raise
         except Exception as exc:  # noqa: BLE001 - anything the user's code raises is reported as theirs
@@ -77,6 +77,13 @@ class PythonFunction:
         if not isinstance(out, Tensor):
             out = Tensor(out)
         return out, decisions
+
+    def _call(self, args: dict):
+        """Positional parameters by position (positional-only ones included), keyword-only by name."""
+        params = inspect.signature(self.fn).parameters.values()
+        positional = [args[p.name] for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        keywords = {p.name: args[p.name] for p in params if p.kind == p.KEYWORD_ONLY}
+        return self.fn(*positional, **keywords)
 
     def _describe(self, exc: Exception) -> str:
         """The exception with the traceback lines from the user's own file only."""
@@ -123,6 +130,7 @@ class PythonProblem(Problem):
 
     function: PythonFunction | None = None
     decisions: tuple[Decision, ...] = ()
+    hint: str | None = None
 
     def evaluator(self) -> Callable[[dict], tuple[np.ndarray, list[Decision]]]:
         def run(env: dict) -> tuple[np.ndarray, list[Decision]]:
@@ -141,8 +149,11 @@ def trace(fn: PythonFunction, point: dict[str, np.ndarray], wrt, limits) -> Pyth
         raise InputError(f"{', '.join(extra)}: not a parameter of {fn.name} ({', '.join(fn.parameters)})")
     point = {k: np.asarray(v, dtype=np.float64) for k, v in point.items()}
     out, decisions = fn.run(point, requires_grad=True)
+    hint = None
     if not out.requires_grad:
-        raise InputError(f"{fn.name}'s result does not depend on its arguments through tensor operations")
+        hint = (f"{fn.name}'s result does not depend on its arguments through tensor operations, so its gradient "
+                "is 0; if it should, look for float(), .item(), math.* or numpy calls on tensors: they leave "
+                "the recording")
     rec = recording(out)
     graph = rec.graph
     graph.source = f"{fn.name}({', '.join(fn.parameters)})"
@@ -153,7 +164,7 @@ def trace(fn: PythonFunction, point: dict[str, np.ndarray], wrt, limits) -> Pyth
             values.append(point[name])
     from .values import choose_wrt
     chosen = choose_wrt(graph, wrt)
-    return PythonProblem(graph, point, chosen, values, limits, function=fn, decisions=tuple(decisions))
+    return PythonProblem(graph, point, chosen, values, limits, function=fn, decisions=tuple(decisions), hint=hint)
 
 
 def branch_summary(decisions) -> list[dict[str, Any]]:

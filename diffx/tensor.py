@@ -298,9 +298,10 @@ class Tensor:
                     t.grad_fn.freed = True
 
     def graph(self):
-        """The recorded graph as data: every node with its value (and adjoint, after backward)."""
+        """The recorded graph as data: every node with its value and its adjoint (of this tensor)."""
         from .inspect import report
         rec = recording(self)
+        rec.graph.source = f"the tensors recorded into {self.grad_fn!r}" if self.grad_fn else "a leaf tensor"
         return report(rec.graph, rec.values)
 
 

@@ -40,3 +40,8 @@ def shape(s: tuple) -> str:
 def one_line(source: str) -> str:
     """A program as one line: statements joined by '; ' (for titles and echoes)."""
     return "; ".join(line.strip() for line in source.strip().splitlines() if line.strip())
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """'1 pass', '3 passes'."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
