@@ -171,6 +171,8 @@ def grad(
         "--seed", help="An integer: the random seed for randn/rand (default 0). A vector or array "
                        "('1,1,1,1', '[[1,0.1],[0.01,0.001]]', 'ones(4)'): the seed V of the vector-Jacobian "
                        "product Vᵀ·J of a non-scalar output, like PyTorch's y.backward(V).")] = None,
+    vjp: Annotated[Optional[str], typer.Option(
+        "--vjp", help="The seed V of the vector-Jacobian product, unambiguously (--seed V also takes it).")] = None,
     tangent: Annotated[Optional[list[str]], typer.Option(
         help="Direction t of the Jacobian-vector product J·t: 'x' (ones), 'x=1,0,0', or '1,0,0'.")] = None,
     order: Annotated[int, typer.Option(help="2: the second derivative of a function of one scalar.")] = 1,
@@ -196,6 +198,10 @@ def grad(
     def body() -> int:
         from diffx import api
         random_seed, vjp_seed = api._split_seed(seed)
+        if vjp is not None:
+            if vjp_seed is not None:
+                raise InputError("give the VJP seed once: --vjp V, or --seed V")
+            vjp_seed = vjp
         p, rng = _problem(expr, at, wrt, random_seed, _limits(symbolic_timeout, limit), python, dtype.value)
         p.want_sizes, p.numeric_scheme = sizes, None if numeric is Scheme.auto else numeric.value
         if order not in (1, 2):

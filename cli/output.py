@@ -32,11 +32,11 @@ def emit_json(data: dict) -> None:
 def read_expression(expr: str) -> str:
     """EXPR as typed, or `-` for standard input, or `@FILE` for a file's text."""
     if expr == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().rstrip()
     if expr.startswith("@"):
         path = Path(expr[1:])
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8").rstrip()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     return expr

@@ -239,6 +239,13 @@ def _extra_lines(r: GradResult) -> list[str]:
         passes = r.extra["passes"]
         lines += ["", f"passes: forward mode {passes['forward']} (one per input), "
                       f"reverse mode {passes['reverse']} (one per output)", f"chosen: {r.extra['mode_reason']}"]
+    if r.kind == "hessian" and all(np.ndim(r.at[k]) == 0 for k in r.wrt):
+        lines.append("")
+        for m in r.methods.values():
+            if m.ran:
+                rows = [[number(m.gradient[f"{a},{b}"]) for b in r.wrt] for a in r.wrt]
+                lines.append(f"{m.name:>9}: [" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+                             + f"   (rows and columns {', '.join(r.wrt)})")
     if r.kind == "hessian":
         lines += ["", "A second derivative costs more than a first: the gradient is one reverse sweep; the Hessian "
                       "records that sweep as a graph and makes one more pass over it per input (or n² passes "

@@ -176,7 +176,7 @@ def to_csv(batch: BatchResult) -> str:
     w.writerow(["case", "expr", "status", "error", "reference", "max_abs_diff", "methods_disagreeing"])
     for n, c in enumerate(batch.cases, 1):
         r = c.result
-        bad = "" if r is None else " ".join(m.name for m in r.methods.values() if m.errors and not m.errors.agrees)
+        bad = "" if r is None else " ".join(sorted({note.split(" ")[0] for note in r.disagreements}))
         w.writerow([n, c.expr, c.status, c.error or "", "" if r is None else r.reference,
                     "" if r is None else repr(float(r.max_abs_diff)), bad])
     return buf.getvalue()
