@@ -15,7 +15,6 @@ import compileall
 import importlib.util
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -43,13 +42,13 @@ def best(fn, repeats: int) -> float:
 
 
 def wall(cmd: list[str], repeats: int) -> float:
-    """Median wall time of a whole process (start-up included)."""
+    """The best wall time of a whole process (start-up included) over `repeats` runs."""
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return min(times)
 
 
 def row(figure: str, value: float | str, target: str, compares: str) -> None:
@@ -276,7 +275,7 @@ def main() -> None:
     # an installed package has its bytecode compiled (pip does it); a source checkout may not
     for package in ("diffx", "cli"):
         compileall.compile_dir(ROOT / package, quiet=1)
-    repeats = 3 if args.quick else 7
+    repeats = 3 if args.quick else 9
     print(f"diffx benchmarks (python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores)")
     print(f"{'figure':<44} {'ratio':>10}   {'target':<15} what it compares")
     startup(repeats)

@@ -416,6 +416,8 @@ from . import pictures  # noqa: E402,F401  (registers `diffx plot`)
 
 
 def main() -> None:
+    from diffx import budget
+    budget.ISOLATION = "thread"      # the process ends after one command: no fork needed to stop SymPy
     app()
 
 

@@ -1,22 +1,31 @@
 """A time budget for work that can explode (symbolic differentiation).
 
-The work runs in a forked child process, so when it overruns it can be
-stopped for real; the caller gets the result, or a `LimitError` saying it
-gave up. Where fork is not available the work runs in-process, unbounded.
+By default the work runs in a forked child process, so when it overruns it
+can be stopped for real; the caller gets the result, or a `LimitError`
+saying it gave up. A short-lived process (the `diffx` command) may choose
+`ISOLATION = "thread"` instead: no fork to pay for, and an overrunning
+thread is simply abandoned when the process exits. Where neither is
+available the work runs in-process, unbounded.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
+import threading
 from typing import Any, Callable
 
 from .errors import DiffxError, LimitError
 
 
+ISOLATION = "process"
+
+
 def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
     """fn(*args), or LimitError after `seconds` (None or <= 0: no budget)."""
-    if not seconds or seconds <= 0 or not hasattr(os, "fork"):
+    if not seconds or seconds <= 0:
         return fn(*args)
+    if ISOLATION == "thread" or not hasattr(os, "fork"):
+        return _in_thread(seconds, fn, args)
+    import multiprocessing        # deferred: only the symbolic method pays for it
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
@@ -31,13 +40,39 @@ def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
             if ok:
                 return payload
             raise payload
-        raise LimitError(f"gave up after {seconds:g} s, the symbolic time budget "
-                         f"(raise it with --symbolic-timeout S, or Limits(symbolic_seconds=S) from Python)")
+        raise _gave_up(seconds)
     finally:
         if child.is_alive():
             child.kill()
         child.join()
         receive.close()
+
+
+def _gave_up(seconds: float) -> LimitError:
+    return LimitError(f"gave up after {seconds:g} s, the symbolic time budget "
+                      f"(raise it with --symbolic-timeout S, or Limits(symbolic_seconds=S) from Python)")
+
+
+def _in_thread(seconds: float, fn: Callable[..., Any], args: tuple) -> Any:
+    """The work on a daemon thread: its answer, or a LimitError while it runs on unheeded."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            box["error"] = exc
+    worker = threading.Thread(target=work, daemon=True, name="diffx-symbolic")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise _gave_up(seconds)
+    if "error" in box:
+        exc = box["error"]
+        if isinstance(exc, DiffxError):
+            raise exc
+        raise DiffxError(f"SymPy failed: {type(exc).__name__}: {exc}")
+    return box["result"]
 
 
 def _child(send, fn: Callable[..., Any], args: tuple) -> None:
