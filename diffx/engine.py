@@ -59,6 +59,12 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
     return values
 
 
+def _shape(v) -> tuple:
+    """np.shape without its overhead for the arrays and numpy scalars that values almost always are."""
+    shape = getattr(v, "shape", None)
+    return shape if shape is not None else np.shape(v)
+
+
 def _cast(v, dtype):
     """A value rounded to `dtype` (a complex value to the complex type of the same precision)."""
     a = np.asarray(v)
@@ -124,7 +130,7 @@ def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_st
                 continue
             try:
                 c = rule(g, y, *args, argnum=k, **node.params) if op.variadic else rule(g, y, *args, **node.params)
-                if np.shape(c) != np.shape(args[k]):
+                if _shape(c) != _shape(args[k]):
                     c = P.sum_to(c, shape=np.shape(args[k]))
             except (ValueError, IndexError, TypeError, ArithmeticError) as exc:
                 raise _rule_error(graph, node, "reverse", exc) from None
