@@ -229,7 +229,7 @@ def _rule_error(graph: Graph, node: Node, mode: str, exc: Exception) -> RuleErro
 def _shape_error(graph: Graph, node: Node, args: list, exc: Exception) -> ShapeError:
     op = OPS[node.op]
     shapes = " and ".join(str(tuple(np.shape(a))) for a in args)
-    what = f"'{op.infix}'" if op.infix else op.display
-    detail = str(exc).split("\n")[0]
+    what = {"index": "indexing", "stack": "an array literal"}.get(node.op, f"'{op.infix}'" if op.infix else op.display)
+    detail = " ".join(str(exc).split("\n")[0].split())
     message = f"cannot apply {what} to shapes {shapes}: {detail}" if args else f"{what}: {detail}"
     return ShapeError(message, source=graph.source, span=node.span)

@@ -203,7 +203,9 @@ def _softplus(x):
 
 
 def _sigmoid(x):
-    """1 / (1 + e^-x), without overflow on either side (and analytic for complex step)."""
+    """1 / (1 + e^-x); for real x an overflow of e^-x just gives 0, for complex x it would give NaN."""
+    if not np.iscomplexobj(x):
+        return 1.0 / (1.0 + np.exp(-x))
     pos = np.real(x) >= 0
     e = np.exp(np.where(pos, -x, x))
     return np.where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
