@@ -7,7 +7,7 @@ needs nothing new: it is the gradient of sum(V * output).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

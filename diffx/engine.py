@@ -59,6 +59,15 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
     return values
 
 
+def _apply(graph: Graph, node: Node, op, rule, k: int, seed, y, args: list, shape: tuple, fit, mode: str):
+    """One rule's contribution for input k, fitted to `shape` (summed down or broadcast up)."""
+    try:
+        c = rule(seed, y, *args, argnum=k, **node.params) if op.variadic else rule(seed, y, *args, **node.params)
+        return c if _shape(c) == shape else fit(c, shape=shape)
+    except (ValueError, IndexError, TypeError, ArithmeticError) as exc:
+        raise _rule_error(graph, node, mode, exc) from None
+
+
 def _shape(v) -> tuple:
     """np.shape without its overhead for the arrays and numpy scalars that values almost always are."""
     shape = getattr(v, "shape", None)
@@ -128,12 +137,7 @@ def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_st
             rule = op.vjp_rule(k)
             if rule is None or not needs[j]:
                 continue
-            try:
-                c = rule(g, y, *args, argnum=k, **node.params) if op.variadic else rule(g, y, *args, **node.params)
-                if _shape(c) != _shape(args[k]):
-                    c = P.sum_to(c, shape=np.shape(args[k]))
-            except (ValueError, IndexError, TypeError, ArithmeticError) as exc:
-                raise _rule_error(graph, node, "reverse", exc) from None
+            c = _apply(graph, node, op, rule, k, g, y, args, _shape(args[k]), P.sum_to, "reverse")
             if dtype is not None:
                 c = _cast(c, dtype)
             if on_step is not None:
@@ -170,12 +174,7 @@ def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangen
             rule = op.jvp_rule(k)
             if t is None or rule is None:
                 continue
-            try:
-                c = rule(t, y, *args, argnum=k, **node.params) if op.variadic else rule(t, y, *args, **node.params)
-                if np.shape(c) != np.shape(y):
-                    c = P.broadcast_to(c, shape=np.shape(y))
-            except (ValueError, IndexError, TypeError, ArithmeticError) as exc:
-                raise _rule_error(graph, node, "forward", exc) from None
+            c = _apply(graph, node, op, rule, k, t, y, args, _shape(y), P.broadcast_to, "forward")
             if dtype is not None:
                 c = _cast(c, dtype)
             if on_step is not None:

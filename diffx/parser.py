@@ -363,7 +363,7 @@ class _Parser:
         try:
             return np.asarray(evaluate_constant(self.graph, node), dtype=np.float64)
         except DiffxError as exc:
-            raise exc.located(self.source, span)
+            raise exc.located(self.source, span) from None
 
     def generate(self, name: Token, args, kwargs, mark: int, span: Span) -> int:
         build, count, doc = GENERATORS[name.text]

@@ -330,7 +330,7 @@ def recording(output: Tensor, names: dict[int, str] | None = None) -> Recording:
             stack.extend((a, False) for a in reversed(t.grad_fn.inputs) if isinstance(a, Tensor) and id(a) not in seen)
     graph, values, node_of = Graph(), [], {}
     used: set[str] = set()
-    for k, t in enumerate(order):
+    for t in order:
         if t.grad_fn is None:
             if t._requires_grad:
                 label = _unique(t.name or f"t{len(graph.variables)}", used)

@@ -8,7 +8,6 @@ again (forward-over-reverse Hessians) or that any view can show.
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 
