@@ -99,10 +99,8 @@ def compare(expr: str | Graph, /, at: Mapping[str, Any] | None = None, *, wrt: I
 def compare_problem(p: Problem, methods: Iterable[str] | None = None, *, rtol: float = 1e-6,
                     atol: float = 1e-8, strict: bool = False) -> GradResult:
     """`compare` on a prepared problem (the CLI's entry, which reads values itself)."""
+    p.require_variables()
     p.require_scalar()
-    if not p.graph.variables:
-        raise InputError(f"the expression has no variables, so nothing to differentiate (its value is "
-                         f"{float(np.asarray(p.output)):g})")
     result = _side_by_side(p, "gradient", METHODS, methods or DEFAULT_METHODS, rtol, atol, strict=strict)
     symbolic = result.methods.get("symbolic")
     if p.want_sizes and (symbolic is None or not symbolic.ran):
@@ -191,6 +189,7 @@ def jvp_compare(p: Problem, tangent: Mapping[str, Any], methods=None, *, rtol=1e
 
 def jacobian_compare(p: Problem, methods=None, *, mode: str = "auto", rtol=1e-6, atol=1e-8) -> GradResult:
     """The Jacobian by forward and reverse AD (or the mode chosen), SymPy and finite differences."""
+    p.require_variables()
     n = sum(int(np.size(p.point[k])) for k in p.wrt)
     m = int(np.size(p.output))
     chosen, why = _choose_mode(mode, n, m)
@@ -217,6 +216,7 @@ def _choose_mode(mode: str, n: int, m: int) -> tuple[str, str]:
 
 
 def hessian_compare(p: Problem, methods=None, *, rtol=1e-6, atol=1e-6) -> GradResult:
+    p.require_variables()
     p.require_scalar()
     return _side_by_side(p, "hessian", _derivatives.HESSIAN, methods or ("reverse", "symbolic", "numeric"),
                          rtol, atol)
@@ -264,6 +264,7 @@ def _single(p: Problem, table: dict, method: str):
 
 def _run_one(p: Problem, table: dict, method: str, **options) -> dict:
     _check_methods([method], table)
+    p.require_variables()
     result = _methods.run(method, p, table, **options)
     if not result.ran:
         raise InputError(f"the {method} method cannot run here: {result.skipped}")

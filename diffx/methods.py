@@ -15,7 +15,7 @@ import numpy as np
 
 from . import budget, numeric, symbolic
 from .engine import backward, evaluate, forward_tangents
-from .errors import DiffxError, NotScalarError, RuleError
+from .errors import DiffxError, InputError, NotScalarError, RuleError
 from .graph import Graph
 from .limits import Limits
 from .results import MethodResult
@@ -53,6 +53,11 @@ class Problem:
                                  "product (--seed V), a tangent T for the Jacobian-vector product "
                                  "(--tangent T), or ask for the whole Jacobian (diffx jacobian)",
                                  source=self.graph.source, span=self.graph.nodes[self.graph.output].span)
+
+    def require_variables(self) -> None:
+        if not self.graph.variables:
+            raise InputError(f"the expression has no variables, so nothing to differentiate (its value is "
+                             f"{np.asarray(self.output).tolist()})")
 
     def zeros(self, name: str) -> np.ndarray:
         return np.zeros(np.shape(self.point[name]))
