@@ -20,6 +20,7 @@ import subprocess
 import numpy as np
 
 from .errors import InputError
+from . import text
 from .inspect import GraphReport, NodeInfo
 from .ops import OPS
 
@@ -110,7 +111,7 @@ def fill(n: NodeInfo, output: str) -> str:
 
 def one_line(source: str, width: int = 100) -> str:
     """A program on one line (statements joined by '; '), shortened to `width` characters."""
-    return _clip("; ".join(" ".join(line.split()) for line in source.splitlines() if line.strip()), width)
+    return _clip(text.one_line(source), width)
 
 
 def title_lines(rep: GraphReport) -> list[str]:
@@ -120,6 +121,9 @@ def title_lines(rep: GraphReport) -> list[str]:
         lines.append(rep.seed_note)
     statuses = {n.status for n in rep.nodes}
     lines += [text for status, text in LEGEND.items() if status in statuses]
+    if rep.nonfinite:
+        lines.append(_clip(f"non-finite: {rep.nonfinite['message']}", 120))
+    lines += [_clip(k.sentence(), 120) for k in rep.kinks]
     return lines
 
 
