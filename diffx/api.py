@@ -47,10 +47,6 @@ def problem(expr: str | Graph, /, at: Mapping[str, Any] | None = None, *, wrt: I
     return Problem.build(graph, point, choose_wrt(graph, wrt), limits)
 
 
-RESERVED = ("at", "wrt", "method", "methods", "seed", "limits", "mode", "tangent", "rtol", "atol", "strict",
-            "random_seed", "values", "expr")
-
-
 def _check_arguments(expr, at, seed, limits, wrt) -> None:
     """Clear errors for arguments of the wrong kind, notably a variable that shares a keyword's name."""
     hint = ("; a variable with that name takes its value through at=, e.g. at={'at': 1.0}")
