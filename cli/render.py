@@ -79,7 +79,8 @@ def comparison_view(r: GradResult, style: str = "str"):
         if not m.ran:
             cost.add_row(m.name, "—", "—", _seconds(m.seconds), "—", Text(f"skipped: {m.skipped}"))
             continue
-        diff = "reference" if m.name == r.reference or m.errors is None else f"{m.errors.max_abs_error:.3g}"
+        diff = ("reference" if m.name == r.reference or m.errors is None else
+                "—" if m.errors.max_abs_error != m.errors.max_abs_error else f"{m.errors.max_abs_error:.3g}")
         estimate = "—" if m.error_estimate is None else f"{m.error_estimate:.2g}"
         cost.add_row(m.name, diff, estimate, _seconds(m.seconds),
                      "—" if m.evaluations is None else str(m.evaluations), Text(m.note or _note(m)))
@@ -128,7 +129,8 @@ def symbolic_lines(r: GradResult, style: str) -> list:
     for name, f in sym.formula_text(style).items():
         label = "symbolic " + what.format(name)
         if name in closed:
-            lines.append(Text(f"{label} = {closed[name]}   (matrix form; vectors are columns)"))
+            ones = "; onesN is the vector of N ones" if "ones" in closed[name] else ""
+            lines.append(Text(f"{label} = {closed[name]}   (matrix form; vectors are columns{ones})"))
         text = _clip(f) if isinstance(f, str) else _formula_list(f)
         sep = "\n" if style == "pretty" else " "
         lines.append(Text(f"{label} ={sep}{text}   (components)"))
@@ -163,9 +165,7 @@ def compare_view(r: GradResult, style: str = "str"):
         worst = ", ".join(f"{k}{_idx(tuple(v))}" for k, v in e.worst_index.items() if v) if e else ""
         table.add_row(
             m.name, Text(array(first, limit=4) if len(m.gradient) == 1 else f"{len(m.gradient)} arrays"),
-            "—" if m.name == r.reference else f"{e.max_abs_error:.2g}",
-            "—" if m.name == r.reference else f"{e.max_rel_error:.2g}",
-            "—" if m.name == r.reference else f"{e.ulps:.3g}",
+            _err(m, r, e.max_abs_error, ".2g"), _err(m, r, e.max_rel_error, ".2g"), _err(m, r, e.ulps, ".3g"),
             Text(worst if m.name != r.reference else ""),
             "—" if m.error_estimate is None else f"{m.error_estimate:.2g}",
             "—" if m.evaluations is None else str(m.evaluations), _seconds(m.seconds),
@@ -179,6 +179,13 @@ def compare_view(r: GradResult, style: str = "str"):
     parts += path_lines(r)
     parts += [Text(""), verdict(r)]
     return Group(*parts)
+
+
+def _err(m, r: GradResult, value: float, fmt: str) -> str:
+    """An error figure; '—' for the reference itself and where nothing finite was compared."""
+    if m.name == r.reference or value != value:
+        return "—"
+    return "∞" if value == float("inf") else format(value, fmt)
 
 
 def batch_table(batch):

@@ -185,7 +185,8 @@ def first_nonfinite(graph, values: list) -> dict | None:
             sample = v.reshape(-1)[~np.isfinite(v.reshape(-1))][0]
             label = "NaN" if np.isnan(sample) else ("+∞" if sample > 0 else "-∞")
             text = graph.text(node) or graph.describe(node)
-            return {"node": node.name, "op": OPS[node.op].display, "text": text, "value": label,
+            spelled = "NaN" if np.isnan(sample) else ("Infinity" if sample > 0 else "-Infinity")
+            return {"node": node.name, "op": OPS[node.op].display, "text": text, "value": spelled,
                     "count": int(np.sum(~np.isfinite(v))),
                     "message": f"{node.name} = {text} is the first non-finite value ({label}"
                                + (f" in {int(np.sum(~np.isfinite(v)))} of {v.size} elements" if v.size > 1 else "")

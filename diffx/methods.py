@@ -49,9 +49,9 @@ class Problem:
         shape = np.shape(self.output)
         if shape != ():
             raise NotScalarError(f"the output has shape {tuple(shape)}, but a gradient needs a scalar "
-                                 "output: wrap it in sum(...), or give a seed V for the vector-Jacobian "
-                                 "product (--seed V), a tangent T for the Jacobian-vector product "
-                                 "(--tangent T), or ask for the whole Jacobian (diffx jacobian)",
+                                 "output: wrap it in sum(...), or ask diffx grad for the vector-Jacobian "
+                                 "product (--seed V) or the Jacobian-vector product (--tangent T), or "
+                                 "diffx jacobian for the whole Jacobian",
                                  source=self.graph.source, span=self.graph.nodes[self.graph.output].span)
 
     def require_variables(self) -> None:
@@ -146,6 +146,8 @@ def numeric_method(scheme: str | None, name: str) -> Callable[[Problem], MethodR
         extra = {"path_changes": r.path_changes} if r.path_changes else {}
         if note:
             extra["fallback"] = note
+        if r.domain:
+            extra["domain"] = r.domain
         result = MethodResult(name, r.gradient, evaluations=r.evaluations, step=r.step, method=r.method,
                               estimates=r.error_estimate, optimal=r.optimal, extra=extra)
         result.kinks = r.kinks            # not JSON by itself: the comparison reports them under "kinks"

@@ -44,6 +44,7 @@ class NumericResult:
     optimal: dict[str, float] | None = None                               # central: best step and its error
     path_changes: list[str] = field(default_factory=list)                 # Python functions: branches that flipped
     kinks: list = field(default_factory=list)                             # (name, idx, left, right) seen
+    domain: list[str] = field(default_factory=list)                       # where one-sided steps stood in
 
     @property
     def largest_estimate(self) -> float:
@@ -211,6 +212,17 @@ SCHEMES = {"forward": _one_sided(1.0), "backward": _one_sided(-1.0), "central": 
            "complex": _complex, "richardson": _richardson}
 
 
+def _one_side_inside(f, x: float, f0, eps: float, d, est, n: int, sides):
+    """When steps on both sides leave the domain (log, sqrt near 0), a one-sided difference on the side
+    where f is finite: less accurate, but a number, and said so."""
+    for side, scheme in (("forward", SCHEMES["forward"]), ("backward", SCHEMES["backward"])):
+        d1, est1, n1, _, _ = scheme(f, x, f0, eps)
+        n += n1
+        if np.all(np.isfinite(d1)):
+            return d1, est1, n, None, side
+    return d, est, n, sides, None
+
+
 def default_scheme(graph: Graph, wrt: list[str], values: list | None = None) -> str:
     """The most accurate safe scheme: complex step where allowed, else Richardson.
 
@@ -271,6 +283,7 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
     batch = batchable(graph)
     changes: list[str] = []
     kinks: list = []
+    domain: list[str] = []
     run = SCHEMES[scheme]
     grads, estimates = {}, {}
     evaluations, largest, scale = (1 if scheme in ("forward", "backward") else 0), 0.0, 1.0
@@ -283,6 +296,12 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
                 f = (_component(graph, frozen, point, name, idx, batch, f0.ndim, dtype) if evaluator is None else
                      _python_component(evaluator, base_path, point, name, idx, changes))
                 d, est, n, h, sides = run(f, float(x[idx]), f0, eps)
+                if scheme != "complex" and np.all(np.isfinite(f0)) and np.any(np.isnan(d)):
+                    d, est, n, sides, side = _one_side_inside(f, float(x[idx]), f0, eps, d, est, n, sides)
+                    if side:
+                        label = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
+                        domain.append(f"at {label} the {scheme} steps left the function's domain (f is NaN there); "
+                                      f"a {side} difference was used instead")
                 g[(...,) + idx], e[(...,) + idx] = np.real(d), est
                 if sides is not None and sides[2]:
                     kinks.append((name, idx, sides[0], sides[1], sides[3]))
@@ -293,7 +312,7 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
     if scheme == "central":
         optimal = {"step": eps ** (1 / 3) * scale,
                    "error": float(eps ** (2 / 3) * max(1.0, float(np.max(np.abs(f0), initial=0.0))))}
-    return NumericResult(grads, largest, evaluations, scheme, estimates, optimal, changes, kinks)
+    return NumericResult(grads, largest, evaluations, scheme, estimates, optimal, changes, kinks, domain)
 
 
 def central_gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str]) -> NumericResult:

@@ -185,7 +185,7 @@ def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float,
     times that estimate: the expected inaccuracy of a forward difference is
     not a disagreement.
     """
-    stats, where, notes = np.zeros(3), {}, []
+    stats, where, notes, compared = np.zeros(3), {}, [], 0
     m.nonfinite_notes = []
     with np.errstate(all="ignore"):
         for name in ref:
@@ -199,9 +199,10 @@ def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float,
                 label = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
                 m.nonfinite_notes.append(f"{m.name} gives {_word(a[idx])} where the reference gives {_word(b[idx])} "
                                          f"at {label}")
-            m.compared = getattr(m, "compared", 0) + int(both.sum())
+            compared += int(both.sum())
             diff = np.where(both, np.abs(a - b), 0.0)
-            rel = np.where(both, diff / np.maximum(np.abs(b), np.finfo(float).tiny), 0.0)
+            rel = np.where(both, np.where(b != 0, diff / np.where(b != 0, np.abs(b), 1.0),
+                                          np.where(diff > 0, np.inf, 0.0)), 0.0)
             ulps = np.where(both, diff / np.spacing(np.where(both, np.abs(b), 1.0).astype(unit)), 0.0)
             if diff.size:
                 where[name] = [int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)]
@@ -215,6 +216,9 @@ def _errors(m: MethodResult, ref: dict[str, np.ndarray], rtol: float,
                 label = name + (f"[{', '.join(map(str, idx))}]" if idx else "")
                 notes.append((name, f"{m.name} differs from the reference at {label}: {a[idx]:.17g} vs "
                                     f"{b[idx]:.17g} ({int(bad.sum())} element(s) differ)"))
+    m.compared = compared
+    if compared == 0 and any(np.size(ref[k]) for k in ref):
+        stats = np.full(3, np.nan)            # nothing finite on both sides: no error to speak of
     return Errors(float(stats[0]), float(stats[1]), float(stats[2]), where, not notes), notes
 
 
@@ -237,7 +241,6 @@ def judge(result: GradResult) -> None:
     for m in result.methods.values():
         if not m.ran:
             continue
-        m.compared = 0
         m.errors, bad = _errors(m, ref, result.rtol, result.atol)
         bad = [(name, n.replace("the reference", result.reference)) for name, n in bad]
         for note in m.nonfinite_notes:
@@ -246,11 +249,12 @@ def judge(result: GradResult) -> None:
                                    f": compared only where both are finite{where}")
         if m.name != result.reference and m.compared == 0 and not m.nonfinite_notes:
             result.warnings.append(f"{m.name}: no finite value to compare with {result.reference}")
-        changes = m.extra.get("path_changes")
-        if changes:
-            result.warnings.append(f"{m.name}: a perturbed point took another path ({changes[0]}); the function "
-                                   "is piecewise there" + (", which explains: " + "; ".join(n for _, n in bad)
-                                                             if bad else ""))
+        changes, domain = m.extra.get("path_changes"), m.extra.get("domain")
+        if changes or domain:
+            why = (f"a perturbed point took another path ({changes[0]}); the function is piecewise there" if changes
+                   else f"{domain[0]}, near the edge of the domain")
+            result.warnings.append(f"{m.name}: {why}" + (", which explains: " + "; ".join(n for _, n in bad)
+                                                          if bad else ""))
             continue
         for name, note in bad:
             key = name.split(",")[0]
@@ -260,8 +264,12 @@ def judge(result: GradResult) -> None:
                 notes.append(note)
     base = result.methods.get("reverse")
     base = base.gradient if base is not None and base.ran else ref
-    result.max_abs_diff = max((_errors(m, base, result.rtol, result.atol)[0].max_abs_error
-                               for m in result.methods.values() if m.ran), default=0.0)
+    compared = {m.name: m.compared for m in result.methods.values() if m.ran}
+    diffs = [_errors(m, base, result.rtol, result.atol)[0].max_abs_error for m in result.methods.values() if m.ran]
+    for m in result.methods.values():
+        if m.ran:
+            m.compared = compared[m.name]
+    result.max_abs_diff = max((d for d in diffs if d == d), default=0.0)
     result.disagreements = notes
     result.agree = not notes
 

@@ -38,8 +38,9 @@ def shape(s: tuple) -> str:
 
 
 def one_line(source: str) -> str:
-    """A program as one line: statements joined by '; ' (for titles and echoes)."""
-    return "; ".join(line.strip() for line in source.strip().splitlines() if line.strip())
+    """A program as one line: statements joined by '; ', comments dropped (for titles and echoes)."""
+    lines = (line.split("#", 1)[0].strip() for line in source.strip().splitlines())
+    return "; ".join(line for line in lines if line)
 
 
 def count(n: int, word: str, plural: str | None = None) -> str:

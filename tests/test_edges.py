@@ -115,3 +115,35 @@ def test_python_function_that_leaves_the_recording(tmp_path, cli):
     r = cli("grad", "--python", f"{f}:f", "--at", "a=2")
     assert "leave the recording" in r.stdout
     assert r.exit_code == 1          # AD sees 0, finite differences of the real function see cos(2)
+
+
+def test_steps_outside_the_domain_fall_back_to_one_side(cli):
+    d = json.loads(cli("grad", "sqrt(x)", "--at", "1e-9", "--numeric", "central", "--json").stdout)
+    n = d["methods"]["numeric"]
+    assert np.isfinite(n["gradient"]["x"]) and "forward difference was used" in n["domain"][0]
+    assert d["agree"] is True and any("edge of the domain" in w for w in d["warnings"])
+    r = diffx.compare("log(x)", x=1e-8, methods=["symbolic", "numeric-central"])
+    assert np.isfinite(r.methods["numeric-central"].gradient["x"])
+
+
+def test_no_error_figures_where_nothing_finite_was_compared(cli):
+    d = json.loads(cli("grad", "log(x)", "--at", "0", "--json").stdout)
+    assert d["nonfinite"]["value"] == "-Infinity"
+    others = [m for k, m in d["methods"].items() if k != d["reference"]]
+    assert any(m["max_abs_error"] == "NaN" for m in others)
+    assert "—" in cli("grad", "log(x)", "--at", "0").stdout
+
+
+def test_relative_error_against_zero_is_infinite():
+    r = diffx.compare("abs(x)", x=0.0, methods=["symbolic", "numeric-forward"], strict=True)
+    assert r.methods["numeric-forward"].errors.max_rel_error == np.inf and not r.agree
+
+
+def test_echoes_drop_comments(cli):
+    r = cli("grad", "a = x*2  # double\nsum(a)", "--at", "1,2")
+    assert "f = a = x*2; sum(a)" in r.stdout and "#" not in r.stdout.splitlines()[0]
+
+
+def test_compare_not_scalar_names_grad_options(cli):
+    r = cli("compare", "x*x", "--at", "1,2")
+    assert r.exit_code == 2 and "diffx grad" in r.stderr and "diffx jacobian" in r.stderr
