@@ -20,6 +20,8 @@ import typer
 from diffx.errors import InputError
 
 from . import output
+from diffx.text import clip
+
 from .app import At, Debug, Expr, Json, LimitOpt, Seed, SymbolicTimeout, _guard, _limits, app
 
 DEFAULT_HEIGHT = 22          # rows of the curves panel; the error panel gets two thirds of it
@@ -197,7 +199,7 @@ def caption(data, errors: bool, colour: bool = False, width: int = 100) -> list[
                 f"{curve_label(k, name, data.over)}: {data.notes[k][name]}"
                 + _agreement(summary.get(k, {}).get(name), data.over))
         lines += _wrap(text, width, _key(i, colour) + " ")
-    notes = [f"symbolic {ORDER_NAMES[k]}({data.over}) = {_clip(text)}" for k, text in data.formulas.items()]
+    notes = [f"symbolic {ORDER_NAMES[k]}({data.over}) = {clip(text, 200)}" for k, text in data.formulas.items()]
     notes += [f"{ORDER_NAMES[k]} {method_label(name)}: skipped, {why}"
               for k, skipped in data.skipped.items() for name, why in skipped.items()]
     notes += _gap_notes(data)
@@ -252,10 +254,6 @@ def _gap_notes(data) -> list[str]:
 
 def _points(n: int) -> str:
     return f"{n} point" if n == 1 else f"{n} points"
-
-
-def _clip(text: str, width: int = 200) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def terminal_plot(data, *, errors: bool, width: int, height: int, colour: bool) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 
 from diffx.inspect import GraphReport
 from diffx.results import GradResult
-from diffx.text import SMALL, array, number, one_line
+from diffx.text import SMALL, array, clip, number, one_line
 from diffx.text import shape as _shape
 
 def _idx(idx: tuple) -> str:
@@ -264,9 +264,10 @@ FORMULA_CHARS = 300   # a formula longer than this is cut on screen (--json has 
 
 
 def _clip(text: str) -> str:
+    """A formula cut for the screen, saying where the whole of it is."""
     if len(text) <= FORMULA_CHARS:
         return text
-    return f"{text[:FORMULA_CHARS]} … ({len(text):,} characters in all; --json prints it whole, --sizes counts it)"
+    return f"{clip(text, FORMULA_CHARS)} ({len(text):,} characters in all; --json prints it whole, --sizes counts it)"
 
 
 def _formula_list(f, limit: int = 8) -> str:

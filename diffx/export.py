@@ -13,14 +13,13 @@ Graphviz `dot` program, which `render` runs (never through a shell).
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import subprocess
 
 import numpy as np
 
 from .errors import InputError
-from . import text
+from . import text as txt
 from .inspect import GraphReport, NodeInfo
 from .ops import OPS
 
@@ -54,11 +53,7 @@ class GraphvizMissing(InputError):
 # ---------------------------------------------------------------- the words in a box
 
 def number(x: float) -> str:
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:.4g}"
+    return txt.number(x, 4)
 
 
 def value_text(a) -> str:
@@ -87,12 +82,8 @@ def shape_text(shape: tuple) -> str:
 def rows(n: NodeInfo, output: str) -> list[str]:
     """The four rows of a node's box: what it computes, shape, value, adjoint."""
     adjoint = value_text(n.adjoint) if n.adjoint is not None else NO_ADJOINT.get(n.status, "—")
-    head = _clip(n.describe, ROW_WIDTH) + ("   (output)" if n.id == output else "")
+    head = txt.clip(n.describe, ROW_WIDTH) + ("   (output)" if n.id == output else "")
     return [head, shape_text(n.shape), f"value {value_text(n.value)}", f"adjoint {adjoint}"]
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def symbol(op: str) -> str:
@@ -111,7 +102,7 @@ def fill(n: NodeInfo, output: str) -> str:
 
 def one_line(source: str, width: int = 100) -> str:
     """A program on one line (statements joined by '; '), shortened to `width` characters."""
-    return _clip(text.one_line(source), width)
+    return txt.clip(txt.one_line(source), width)
 
 
 def title_lines(rep: GraphReport) -> list[str]:
@@ -122,8 +113,8 @@ def title_lines(rep: GraphReport) -> list[str]:
     statuses = {n.status for n in rep.nodes}
     lines += [text for status, text in LEGEND.items() if status in statuses]
     if rep.nonfinite:
-        lines.append(_clip(f"non-finite: {rep.nonfinite['message']}", 120))
-    lines += [_clip(k.sentence(), 120) for k in rep.kinks]
+        lines.append(txt.clip(f"non-finite: {rep.nonfinite['message']}", 120))
+    lines += [txt.clip(k.sentence(), 120) for k in rep.kinks]
     return lines
 
 

@@ -6,13 +6,18 @@ import numpy as np
 SMALL = 16   # arrays up to this many elements print in full
 
 
-def number(x: float) -> str:
+def number(x: float, digits: int = 12) -> str:
     x = float(x)
     if x != x:
         return "NaN"
     if x in (float("inf"), float("-inf")):
         return "∞" if x > 0 else "-∞"
-    return f"{x:.12g}"
+    return f"{x:.{digits}g}"
+
+
+def clip(text: str, width: int) -> str:
+    """Text cut to `width` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def array(a, limit: int = SMALL) -> str:
