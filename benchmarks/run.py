@@ -7,6 +7,12 @@ Machines here are shared and noisy, so every figure compares two things
 measured back to back (best of several repeats), never an absolute time
 across runs. Peers (HIPS autograd, micrograd, torch) are used when installed
 and skipped with a note otherwise: `pip install -e '.[bench]'`.
+
+The last section is the exception: the time bounds the test suite once
+asserted (a limit refused within 10 s, the symbolic budget kept to within a
+second or so). Tests check only what happens, so they pass on a busy machine;
+how long it takes is printed here, as "N ms" against its bound. It runs the
+tests' own inputs, so it needs the test extra: `pip install -e '.[test]'`.
 """
 from __future__ import annotations
 
@@ -41,12 +47,12 @@ def best(fn, repeats: int) -> float:
     return min(times)
 
 
-def wall(cmd: list[str], repeats: int) -> float:
+def wall(cmd: list[str], repeats: int, check: bool = True) -> float:
     """The best wall time of a whole process (start-up included) over `repeats` runs."""
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(cmd, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t)
     return min(times)
 
@@ -141,7 +147,9 @@ def network(repeats: int) -> None:
 def forward_modes(v: dict, params: list[str], repeats: int) -> None:
     """Forward-mode JVP against the value, and a Hessian-vector product against the gradient."""
     from diffx.engine import evaluate, forward_tangents
-    from diffx.methods import Problem, reverse_gradient
+    from diffx.ad import reverse_gradient
+    from diffx.options import options
+    from diffx.problem import evaluated
     from diffx.traced import gradient_graph
 
     graph = diffx.parse(NET)
@@ -157,7 +165,7 @@ def forward_modes(v: dict, params: list[str], repeats: int) -> None:
         return forward_tangents(graph, values, {ids[n]: t[n] for n in params})[graph.output]
 
     def gradient():
-        return reverse_gradient(Problem.build(graph, v, params, graph.limits))
+        return reverse_gradient(evaluated(graph, v, params, options(limits=graph.limits)))
 
     def hvp():
         g2, grads, values = gradient_graph(graph, v, params)
@@ -268,6 +276,64 @@ def _numdifftools(p, want) -> tuple[float, int]:
     return relative_error(got, want), calls[0]
 
 
+# ---------------------------------------------------------------- 5. bounds the tests used to assert
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.0f} ms"
+
+
+def bounds(repeats: int) -> None:
+    """How long the tests' hard inputs take, each against the bound a test once asserted."""
+    if not (have("pytest") and have("hypothesis")):
+        row("bounds the tests check without a clock", "skipped", "info", "needs pytest and hypothesis (.[test])")
+        return
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_fuzz
+    from test_kinks import POWER_TOWERS
+    from typer.testing import CliRunner
+
+    from cli.app import app
+    from diffx.plotdata import plot_data
+
+    def refusal(call):
+        try:
+            call()
+        except diffx.DiffxError:
+            return
+        raise AssertionError("a limit case was not refused")
+    slowest = max((best(lambda: refusal(call), 1), message) for call, message in test_fuzz.LIMIT_CASES)
+    row("limits: slowest refusal", ms(slowest[0]), "<= 10 s",
+        f"{len(test_fuzz.LIMIT_CASES)} cases of tests/test_fuzz.py::test_limits, in-process; slowest: "
+        f"{slowest[1][:40]!r}")
+
+    inputs = test_fuzz.largest_inputs()
+    times = [wall(diffx_cmd() + ["grad", text, "--at", "0.3"], 1, check=False) for text in inputs]
+    row("largest inputs: slowest diffx grad", ms(max(times)), "<= 10 s",
+        f"{len(inputs)} inputs of up to 100,000 characters (tests/test_fuzz.py), whole process, all methods "
+        f"(SymPy's 5 s budget included); all: {', '.join(ms(t) for t in times)}")
+
+    runner = CliRunner()
+    slowest = max((best(lambda: runner.invoke(app, ["grad", expr, "--at", at, "--json"]), repeats), expr)
+                  for expr, at in POWER_TOWERS)
+    row("power towers: slowest diffx grad", ms(slowest[0]), "<= 5 s",
+        f"{len(POWER_TOWERS)} cases of tests/test_kinks.py, in-process; slowest {slowest[1]}")
+
+    long_task = logistic(16, 4)            # SymPy would take hours: the budget stops it
+    t = wall(diffx_cmd() + ["grad", long_task, "--at", "0.3", "--symbolic-timeout", "1"], repeats)
+    row("symbolic budget 1 s: grad logistic(16)", ms(t), "<= 2.5 s",
+        "the installed command, budget on a thread; bound: the 1 s budget + 1 s + 0.5 s for the other methods")
+    t = best(lambda: diffx.compare(long_task, x=0.3, limits=Limits(symbolic_seconds=1)), repeats)
+    row("symbolic budget 1 s: compare logistic(16)", ms(t), "<= 2.5 s",
+        "diffx.compare, budget in a forked process, every method; the same bound")
+    t = best(lambda: plot_data("sin(x)", order=2, methods=["symbolic"], limits=Limits(symbolic_seconds=0.001)),
+             repeats)
+    row("symbolic budget 1 ms: plot_data order 2", ms(t), "<= 500 ms",
+        "f' and f'' curves give up together: the budget is spent once, not per order")
+
+    t = best(test_fuzz.test_fuzz_thirty_thousand_inputs, 1)
+    row(f"fuzz: {test_fuzz.FUZZ_INPUTS:,} inputs", ms(t), "<= 90 s", "tests/test_fuzz.py's seeded campaign, "
+        "in-process (the 300 s the test once allowed 100,000)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -282,6 +348,7 @@ def main() -> None:
     network(repeats)
     scalar_graphs(repeats)
     numeric_accuracy()
+    bounds(repeats)
 
 
 if __name__ == "__main__":

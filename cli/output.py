@@ -7,12 +7,33 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 from diffx.errors import DiffxError, InputError
 
-EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# the library names its parameters (`wrt=q`); the command line says its flags (`--wrt q`)
+FLAGS = {"at": "--at", "wrt": "--wrt", "tangent": "--tangent", "vjp": "--vjp", "seed": "--seed",
+         "random_seed": "--random-seed", "numeric": "--numeric", "order": "--order", "dtype": "--dtype",
+         "mode": "--mode", "methods": "--method", "symbolic_timeout": "--symbolic-timeout", "rtol": "--rtol",
+         "atol": "--atol", "python": "--python", "over": "--over", "start": "--from", "stop": "--to",
+         "points": "--points", "out": "--out", "limit": "--limit", "output": "--output", "strict": "--strict", "sizes": "--sizes"}
+KINDS = {"kind='jacobian'": "diffx jacobian", "kind='hessian'": "diffx hessian"}
+_LIMIT = re.compile(r"limits=Limits\((\w+)=N\)")
+_PARAMETER = re.compile(r"(?<![\w.\-'\"])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")=(True\b)?(?=(\)|\s|$)?)")
+
+
+def flagged(text: str) -> str:
+    """A library message in the command line's words: `wrt=q` is `--wrt q`, `strict=True` is `--strict`."""
+    def flag(m: re.Match) -> str:
+        bare = m.group(2) or m.group(3) is not None
+        return FLAGS[m.group(1)] + ("" if bare else " ")
+    for kind, command in KINDS.items():
+        text = text.replace(kind, command)
+    return _PARAMETER.sub(flag, _LIMIT.sub(r"--limit \1=N", text))
 
 
 def console(stderr: bool = False):
@@ -44,7 +65,8 @@ def read_expression(expr: str) -> str:
 
 def error_lines(exc: DiffxError) -> list[str]:
     """One line saying what is wrong, then the source line and a caret when there is a place."""
-    lines = [f"error: {exc.message}"]
+    message = flagged(exc.message) if exc.option is not None else _LIMIT.sub(r"--limit \1=N", exc.message)
+    lines = [f"error: {message}"]
     if exc.source is None or exc.span is None:
         return lines
     start, end = exc.span

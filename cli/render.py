@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffx.inspect import GraphReport
-from diffx.results import GradResult
-from diffx.text import SMALL, array, clip, number, one_line
+from diffx.graphview import GraphReport
+from diffx.results import Comparison, key_text
+from diffx.text import SMALL, array, clip, number, one_line, seconds
+from diffx.text import index as _idx
 from diffx.text import shape as _shape
 
-def _idx(idx: tuple) -> str:
-    return f"[{', '.join(map(str, idx))}]" if idx else ""
+from .output import flagged
 
 
 TITLES = {
@@ -22,11 +22,11 @@ TITLES = {
     "jvp": lambda r, key: "J·t  (Jacobian-vector product)",
     "jacobian": lambda r, key: f"∂f/∂{key}  (Jacobian: output {_shape(np.shape(r.value))}, input "
                                f"{_shape(np.shape(r.at[key]))})",
-    "hessian": lambda r, key: "∂²f/∂{}∂{}".format(*key.split(",")),
+    "hessian": lambda r, key: "∂²f/∂{}∂{}".format(*key),
 }
 
 
-def component(r: GradResult, key: str, idx: tuple) -> str:
+def component(r: Comparison, key, idx: tuple) -> str:
     """The name of one entry of a result array: x[0], f[1] / x[2], (x[0], y[1])."""
     if r.kind in ("gradient", "vjp"):
         return key + _idx(idx)
@@ -35,12 +35,12 @@ def component(r: GradResult, key: str, idx: tuple) -> str:
     if r.kind == "jacobian":
         k = np.ndim(r.value)
         return f"f{_idx(idx[:k])} / {key}{_idx(idx[k:])}"
-    a, b = key.split(",")
+    a, b = key
     k = np.ndim(r.at[a])
     return f"{a}{_idx(idx[:k])}, {b}{_idx(idx[k:])}"
 
 
-def comparison_view(r: GradResult, style: str = "str"):
+def comparison_view(r: Comparison, style: str = "str"):
     """A derivative by every method side by side, their costs, formulas and the verdict."""
     from rich.console import Group
     from rich.table import Table
@@ -55,7 +55,7 @@ def comparison_view(r: GradResult, style: str = "str"):
     for name, v in r.extra.get("tangent", {}).items():
         parts.append(Text(f"tangent t of {name} = {array(v)}"))
     ran = [m for m in r.methods.values() if m.ran]
-    ref = r.methods[r.reference].gradient if r.methods[r.reference].ran else {}
+    ref = r.methods[r.reference].derivative if r.methods[r.reference].ran else {}
     limit = SMALL * (3 if r.kind in ("jacobian", "hessian") else 1)
 
     for key in ref:
@@ -67,9 +67,10 @@ def comparison_view(r: GradResult, style: str = "str"):
         if int(np.prod(shape)) <= limit:
             for idx in np.ndindex(*shape):
                 table.add_row(Text(component(r, key, idx)),
-                              *(number(np.asarray(m.gradient[key])[idx]) for m in ran))
+                              *(number(np.asarray(m.derivative[key])[idx]) for m in ran))
         else:
-            table.add_row(Text(key), *(array(m.gradient[key]) for m in ran))
+            table.add_row(Text(",".join(key) if isinstance(key, tuple) else key),
+                          *(array(m.derivative[key]) for m in ran))
         parts += [Text(""), table]
 
     cost = Table(title="methods", title_justify="left", box=None, pad_edge=False)
@@ -77,13 +78,14 @@ def comparison_view(r: GradResult, style: str = "str"):
         cost.add_column(col, justify="left" if col in ("method", "cost") else "right")
     for m in r.methods.values():
         if not m.ran:
-            cost.add_row(m.name, "—", "—", _seconds(m.seconds), "—", Text(f"skipped: {m.skipped}"))
+            cost.add_row(m.name, "—", "—", seconds(m.seconds), "—", Text(f"skipped: {flagged(m.skipped)}"))
             continue
-        diff = ("reference" if m.name == r.reference or m.errors is None else
-                "—" if m.errors.max_abs_error != m.errors.max_abs_error else f"{m.errors.max_abs_error:.3g}")
+        e = r.errors.get(m.name)
+        diff = ("reference" if m.name == r.reference or e is None else
+                "—" if e.max_abs_error != e.max_abs_error else f"{e.max_abs_error:.3g}")
         estimate = "—" if m.error_estimate is None else f"{m.error_estimate:.2g}"
-        cost.add_row(m.name, diff, estimate, _seconds(m.seconds),
-                     "—" if m.evaluations is None else str(m.evaluations), Text(m.note or _note(m)))
+        cost.add_row(m.name, diff, estimate, seconds(m.seconds),
+                     "—" if m.evaluations is None else str(m.evaluations), Text(m.cost or ""))
     parts += [Text(""), cost]
     parts += [Text(line) for line in _extra_lines(r)]
 
@@ -93,7 +95,7 @@ def comparison_view(r: GradResult, style: str = "str"):
     return Group(*parts)
 
 
-def path_lines(r: GradResult) -> list:
+def path_lines(r: Comparison) -> list:
     """The branch decisions of a Python function's path, kinks, non-finite values and warnings."""
     from rich.text import Text
     lines = []
@@ -111,13 +113,13 @@ def path_lines(r: GradResult) -> list:
         if not r.extra["path"]:
             lines.append(Text("  no branch depended on a tensor"))
     for w in r.warnings:
-        lines.append(Text(f"warning: {w}", style="yellow"))
+        lines.append(Text(f"warning: {flagged(w)}", style="yellow"))
     for n in r.notes:
-        lines.append(Text(f"note: {n}"))
+        lines.append(Text(f"note: {flagged(n)}"))
     return lines
 
 
-def symbolic_lines(r: GradResult, style: str) -> list:
+def symbolic_lines(r: Comparison, style: str) -> list:
     """The symbolic formulas (closed form in matrix notation where there is one) and the sizes."""
     from rich.text import Text
     sym = r.methods.get("symbolic")
@@ -141,7 +143,7 @@ def symbolic_lines(r: GradResult, style: str) -> list:
     return lines
 
 
-def compare_view(r: GradResult, style: str = "str"):
+def compare_view(r: Comparison, style: str = "str"):
     """Every method and variant in one table: errors against the reference, own estimate, cost."""
     from rich.console import Group
     from rich.table import Table
@@ -158,17 +160,20 @@ def compare_view(r: GradResult, style: str = "str"):
         table.add_column(col, justify="left" if col in ("method", "result", "worst") else "right")
     for m in r.methods.values():
         if not m.ran:
-            table.add_row(m.name, Text(f"skipped: {m.skipped}"), *([""] * 8))
+            table.add_row(m.name, Text(f"skipped: {flagged(m.skipped)}"), *([""] * 8))
             continue
-        e = m.errors
-        first = next(iter(m.gradient.values()))
-        worst = ", ".join(f"{k}{_idx(tuple(v))}" for k, v in e.worst_index.items() if v) if e else ""
+        e = r.errors.get(m.name)
+        first = next(iter(m.derivative.values()))
+        worst = ", ".join(f"{key_text(k)}{_idx(tuple(v))}" for k, v in e.worst_index.items() if v) if e else ""
+        if e is None:           # the reference itself did not run: nothing was measured
+            table.add_row(m.name, Text(array(first, limit=4)), *([""] * 8))
+            continue
         table.add_row(
-            m.name, Text(array(first, limit=4) if len(m.gradient) == 1 else f"{len(m.gradient)} arrays"),
+            m.name, Text(array(first, limit=4) if len(m.derivative) == 1 else f"{len(m.derivative)} arrays"),
             _err(m, r, e.max_abs_error, ".2g"), _err(m, r, e.max_rel_error, ".2g"), _err(m, r, e.ulps, ".3g"),
             Text(worst if m.name != r.reference else ""),
             "—" if m.error_estimate is None else f"{m.error_estimate:.2g}",
-            "—" if m.evaluations is None else str(m.evaluations), _seconds(m.seconds),
+            "—" if m.evaluations is None else str(m.evaluations), seconds(m.seconds),
             "ref" if m.name == r.reference else ("yes" if e.agrees else "NO"))
     parts += [Text(""), table]
     central = r.methods.get("numeric-central")
@@ -181,7 +186,7 @@ def compare_view(r: GradResult, style: str = "str"):
     return Group(*parts)
 
 
-def _err(m, r: GradResult, value: float, fmt: str) -> str:
+def _err(m, r: Comparison, value: float, fmt: str) -> str:
     """An error figure; '—' for the reference itself and where nothing finite was compared."""
     if m.name == r.reference or value != value:
         return "—"
@@ -221,26 +226,7 @@ class progress:
         return self.bar.__exit__(*exc)
 
 
-grad_view = comparison_view
-
-NOTES = {
-    "reverse": "one forward pass + one reverse sweep",
-    "forward": "one tangent pass per input component",
-    "symbolic": "SymPy derivative evaluated at the point",
-}
-SCHEME_NOTES = {
-    "forward": "one-sided differences", "backward": "one-sided differences", "central": "central differences",
-    "complex": "complex step Im f(x+ih)/h", "richardson": "Richardson-extrapolated central differences",
-}
-
-
-def _note(m) -> str:
-    if m.method is None:
-        return NOTES.get(m.name, "")
-    return f"{SCHEME_NOTES[m.method]}, step {m.step:.3g}"
-
-
-def _extra_lines(r: GradResult) -> list[str]:
+def _extra_lines(r: Comparison) -> list[str]:
     lines = []
     if r.kind == "jacobian":
         passes = r.extra["passes"]
@@ -250,7 +236,7 @@ def _extra_lines(r: GradResult) -> list[str]:
         lines.append("")
         for m in r.methods.values():
             if m.ran:
-                rows = [[number(m.gradient[f"{a},{b}"]) for b in r.wrt] for a in r.wrt]
+                rows = [[number(m.derivative[a, b]) for b in r.wrt] for a in r.wrt]
                 lines.append(f"{m.name:>9}: [" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
                              + f"   (rows and columns {', '.join(r.wrt)})")
     if r.kind == "hessian":
@@ -276,11 +262,7 @@ def _formula_list(f, limit: int = 8) -> str:
     return f"[{shown}]"
 
 
-def _seconds(s: float) -> str:
-    return f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"
-
-
-def verdict(r: GradResult):
+def verdict(r: Comparison):
     from rich.text import Text
     ran = [m.name for m in r.methods.values() if m.ran]
     if r.agree:
@@ -293,7 +275,7 @@ def verdict(r: GradResult):
         return Text(f"✓ all {len(ran)} methods agree with {r.reference} (rtol {r.rtol:g}, atol {r.atol:g}, "
                     "finite differences within their own error estimates; "
                     f"max |Δ| from reverse AD {r.max_abs_diff:.3g})", style="green")
-    return Text("✗ the methods disagree:\n  " + "\n  ".join(r.disagreements), style="red")
+    return Text("✗ the methods disagree:\n  " + "\n  ".join(r.messages), style="red")
 
 
 def graph_table(rep: GraphReport, title: str | None = None):

@@ -5,29 +5,34 @@
     array([ 0.,  4.,  8., 12.])
 """
 from .api import compare, compare_file, evaluate, grad, hessian, inspect_graph, jacobian, jvp, parse, problem, trace, vjp
+from .options import Options, options
+from .problem import Problem
 from .errors import (DiffxError, InputError, LimitError, NotScalarError, ParseError, RuleError, ShapeError,
                      UnknownNameError)
 from .graph import Graph, Node
 from .limits import Limits
 from .ops import OPS
-from .results import GradResult, MethodResult
-from .tensor import (Tensor, arange, cos, dot, exp, linspace, log, matmul, mean, no_grad, norm, ones, randn, relu,
-                     reshape, show, sigmoid, sin, sqrt, sum, tanh, tensor, zeros)
+from .results import Comparison, GradResult, MethodResult
+from . import tensor_functions as _tensor_functions
+from .tensor import Tensor, no_grad
+from .tensor_functions import *  # noqa: F401,F403 - tensor(), ones(), ..., and one function per language name
 
 __all__ = [
     "compare", "compare_file", "evaluate", "grad", "hessian", "inspect_graph", "jacobian", "jvp", "parse", "problem",
-    "trace", "vjp",
+    "trace", "vjp", "options", "Options", "Problem", "load_function",
     "DiffxError", "InputError", "LimitError", "NotScalarError", "ParseError", "RuleError", "ShapeError",
-    "UnknownNameError", "Graph", "Node", "Limits", "OPS", "GradResult", "MethodResult",
-    "plot_data", "Tensor", "tensor", "arange", "ones", "zeros", "randn", "linspace", "no_grad", "show",
-    "dot", "matmul", "sigmoid", "exp", "log", "sin", "cos", "tanh", "relu", "sqrt", "sum", "mean", "norm", "reshape",
+    "UnknownNameError", "Graph", "Node", "Limits", "OPS", "Comparison", "GradResult", "MethodResult",
+    "plot_data", "Tensor", "no_grad", *_tensor_functions.__all__,
 ]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """`diffx.plot_data` is loaded on first use: plotting code stays out of start-up."""
+    """`diffx.plot_data` and `diffx.load_function` are loaded on first use: their code stays out of start-up."""
     if name == "plot_data":
         from .plotdata import plot_data
         return plot_data
+    if name == "load_function":              # runs a user's file: its imports stay out of start-up too
+        from .pyfunc import load
+        return load
     raise AttributeError(f"module 'diffx' has no attribute {name!r}")

@@ -1,7 +1,10 @@
 """Many comparisons from one file: TOML (`[[case]]` tables), JSON (a list) or JSONL (one per line).
 
-Each case has `expr`, `at` ({name: value}), and optionally `wrt`, `expected`
-({name: gradient}), `rtol`, `atol` and `methods`. A case that fails to parse,
+Each case has `expr`, `at` ({name: value}), optionally `name` and `expected`
+({name: gradient}), and any run option by its name (`wrt`, `methods`, `rtol`,
+`atol`, `numeric`, `dtype`, `strict`, `sizes`, `random_seed`, `vjp`,
+`tangent`, `order`, `symbolic_timeout`), which override the batch's options
+for that case. A case that fails to parse,
 evaluate or stay within a limit is reported in its row; the others still
 run, and results are written atomically (a temporary file, then a rename).
 """
@@ -12,17 +15,17 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from .errors import DiffxError, InputError
-from .limits import DEFAULT_LIMITS, Limits
-from .results import SCHEMA_VERSION, GradResult
+from .options import NAMES, Options, options
+from .results import SCHEMA_VERSION, Comparison, Disagreement
 
-CASE_KEYS = {"expr", "at", "wrt", "expected", "rtol", "atol", "methods", "name"}
+CASE_KEYS = {"expr", "at", "expected", "name"} | (set(NAMES) - {"limits", "isolation", "kind", "seed"})
 
 
 @dataclass
@@ -30,7 +33,7 @@ class CaseResult:
     expr: str
     status: str                     # ok, disagree or error
     error: str | None = None
-    result: GradResult | None = None
+    result: Comparison | None = None
 
     def to_dict(self) -> dict:
         return {"expr": self.expr, "status": self.status, "error": self.error,
@@ -93,9 +96,10 @@ def _jsonl(text: str, path: Path) -> list:
     return out
 
 
-def run_case(case: dict, methods, limits: Limits = DEFAULT_LIMITS, seed: int = 0) -> CaseResult:
+def run_case(case: dict, base: Options = Options()) -> CaseResult:
     """One case: its comparison, or the reason it could not run."""
-    from .api import compare
+    from .comparison import compare
+    from .problem import build
     expr = case.get("expr")
     try:
         if "_invalid" in case:
@@ -108,24 +112,24 @@ def run_case(case: dict, methods, limits: Limits = DEFAULT_LIMITS, seed: int = 0
         at = case.get("at") or {}
         if not isinstance(at, dict):
             raise InputError("at must be a table of name = value")
-        r = compare(expr, at, wrt=case.get("wrt"), methods=case.get("methods") or methods,
-                    rtol=float(case.get("rtol", 1e-6)), atol=float(case.get("atol", 1e-8)), seed=seed, limits=limits)
+        settings = {k: v for k, v in case.items() if k in NAMES}
+        r = compare(build(expr, at, options(base, **settings)))
     except DiffxError as exc:
         return CaseResult(str(expr), "error", exc.message)
     except (TypeError, ValueError) as exc:
         return CaseResult(str(expr), "error", f"bad case: {exc}")
     if "expected" in case:
-        _check_expected(r, case["expected"])
-    return CaseResult(expr, "ok" if r.agree else "disagree", None if r.agree else "; ".join(r.disagreements), r)
+        r = with_expected(r, case["expected"])
+    return CaseResult(expr, "ok" if r.agree else "disagree", None if r.agree else "; ".join(r.messages), r)
 
 
-def _check_expected(r: GradResult, expected: Any) -> None:
+def with_expected(r: Comparison, expected: Any) -> Comparison:
     """The expected gradient is one more opinion: a mismatch with the reference is a disagreement."""
     if not isinstance(expected, dict):
-        r.agree = False
-        r.disagreements.append("expected must be a table of name = gradient")
-        return
-    ref = r.methods[r.reference].gradient
+        return replace(r, agree=False, disagreements=[*r.disagreements, Disagreement(
+            "expected", None, "expected must be a table of name = gradient")])
+    ref = r.methods[r.reference].derivative
+    found = []
     for name, want in expected.items():
         got = ref.get(name) if ref else None
         try:
@@ -134,14 +138,15 @@ def _check_expected(r: GradResult, expected: Any) -> None:
             want = None
         if got is None or want is None or want.shape != np.shape(got) or \
                 not np.allclose(got, want, rtol=r.rtol, atol=r.atol):
-            r.agree = False
-            r.disagreements.append(f"expected {name} = {np.asarray(want).tolist() if want is not None else '?'}, "
-                                   f"{r.reference} gives {np.asarray(got).tolist() if got is not None else 'nothing'}")
-    r.extra["expected"] = {k: v for k, v in expected.items()}
+            found.append(Disagreement("expected", name, (
+                f"expected {name} = {np.asarray(want).tolist() if want is not None else '?'}, "
+                f"{r.reference} gives {np.asarray(got).tolist() if got is not None else 'nothing'}")))
+    return replace(r, agree=r.agree and not found, disagreements=[*r.disagreements, *found],
+                   extra={**r.extra, "expected": dict(expected)})
 
 
-def run_batch(cases: list[dict], methods=None, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0,
-              on_case: Callable[[CaseResult], None] | None = None, into: BatchResult | None = None) -> BatchResult:
+def run_batch(cases: list[dict], base: Options = Options(), *, on_case: Callable[[CaseResult], None] | None = None,
+              into: BatchResult | None = None) -> BatchResult:
     """Every case in order; `on_case` hears of each as it finishes (a progress bar).
 
     Results are appended to `into` as they come, so an interrupted batch
@@ -149,7 +154,7 @@ def run_batch(cases: list[dict], methods=None, *, limits: Limits = DEFAULT_LIMIT
     """
     out = into if into is not None else BatchResult()
     for case in cases:
-        c = run_case(case, methods, limits, seed)
+        c = run_case(case, base)
         out.cases.append(c)
         if on_case is not None:
             on_case(c)
@@ -176,18 +181,22 @@ def to_csv(batch: BatchResult) -> str:
     w.writerow(["case", "expr", "status", "error", "reference", "max_abs_diff", "methods_disagreeing"])
     for n, c in enumerate(batch.cases, 1):
         r = c.result
-        bad = "" if r is None else " ".join(sorted({note.split(" ")[0] for note in r.disagreements}))
+        bad = "" if r is None else " ".join(sorted({d.method for d in r.disagreements}))
         w.writerow([n, c.expr, c.status, c.error or "", "" if r is None else r.reference,
                     "" if r is None else repr(float(r.max_abs_diff)), bad])
     return buf.getvalue()
 
 
+OUTPUTS = {".json": lambda batch: json.dumps(batch.to_dict(), allow_nan=False, indent=1) + "\n", ".csv": to_csv}
+
+
+def check_output_path(path: str | Path | None) -> None:
+    """A results file diffx can write, judged by its extension (checked before any case runs)."""
+    if path is not None and Path(path).suffix.lower() not in OUTPUTS:
+        raise InputError(f"output={str(path)!r}: write {' or '.join(OUTPUTS)}", option="output")
+
+
 def save(batch: BatchResult, path: str | Path) -> None:
     """Results as .json or .csv (by extension), written atomically."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".json":
-        write_atomic(path, json.dumps(batch.to_dict(), allow_nan=False, indent=1) + "\n")
-    elif suffix == ".csv":
-        write_atomic(path, to_csv(batch))
-    else:
-        raise InputError(f"--output {path}: write .json or .csv")
+    check_output_path(path)
+    write_atomic(path, OUTPUTS[Path(path).suffix.lower()](batch))

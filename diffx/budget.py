@@ -2,10 +2,10 @@
 
 By default the work runs in a forked child process, so when it overruns it
 can be stopped for real; the caller gets the result, or a `LimitError`
-saying it gave up. A short-lived process (the `diffx` command) may choose
-`ISOLATION = "thread"` instead: no fork to pay for, and an overrunning
-thread is simply abandoned when the process exits. Where neither is
-available the work runs in-process, unbounded.
+saying it gave up. A short-lived process (the `diffx` command) asks for
+`isolation="thread"` instead (its run options say so): no fork to pay for,
+and an overrunning thread is simply abandoned when the process exits.
+Where fork is not available the thread is used.
 """
 from __future__ import annotations
 
@@ -15,15 +15,16 @@ from typing import Any, Callable
 
 from .errors import DiffxError, LimitError
 
+ISOLATIONS = ("process", "thread")
 
-ISOLATION = "process"
 
-
-def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
+def within(seconds: float | None, fn: Callable[..., Any], *args: Any, isolation: str = "process") -> Any:
     """fn(*args), or LimitError after `seconds` (None or <= 0: no budget)."""
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation is one of {ISOLATIONS}, not {isolation!r}")
     if not seconds or seconds <= 0:
         return fn(*args)
-    if ISOLATION == "thread" or not hasattr(os, "fork"):
+    if isolation == "thread" or not hasattr(os, "fork"):
         return _in_thread(seconds, fn, args)
     import multiprocessing        # deferred: only the symbolic method pays for it
     ctx = multiprocessing.get_context("fork")
@@ -49,8 +50,8 @@ def within(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def _gave_up(seconds: float) -> LimitError:
-    return LimitError(f"gave up after {seconds:g} s, the symbolic time budget "
-                      f"(raise it with --symbolic-timeout S, or Limits(symbolic_seconds=S) from Python)")
+    return LimitError(f"gave up after {seconds:g} s, the symbolic time budget (raise it with symbolic_timeout=S)",
+                      option="symbolic_timeout")
 
 
 def _in_thread(seconds: float, fn: Callable[..., Any], args: tuple) -> Any:

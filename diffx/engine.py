@@ -8,6 +8,8 @@ numbers, traced values when a derivative must itself be differentiable.
 from __future__ import annotations
 
 import math
+import warnings
+from contextlib import contextmanager
 from typing import Any, Sequence
 
 import numpy as np
@@ -16,6 +18,14 @@ from .errors import InputError, LimitError, RuleError, ShapeError
 from .limits import how_to_raise
 from .graph import Graph, Node
 from .ops import OPS, P
+
+@contextmanager
+def quiet():
+    """No numpy warnings: a NaN or ∞ is reported as data (and traced to its origin), never as warning text."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
 
 _FORWARD = {name: op.forward for name, op in OPS.items()}
 _DISPATCH = {name: getattr(P, name) for name, op in OPS.items() if op.forward is not None}
@@ -39,7 +49,7 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
         for node in nodes:
             if node.id in overrides:
                 values[node.id] = overrides[node.id]
-            elif node.op == "var":
+            elif OPS[node.op].free:
                 try:
                     values[node.id] = env[node.label]
                 except KeyError:
@@ -95,7 +105,7 @@ def evaluate_constant(graph: Graph, node_id: int):
         for node in graph.nodes[:node_id + 1]:
             if not needed[node.id]:
                 continue
-            if node.op == "var":
+            if OPS[node.op].free:
                 raise InputError(f"{node.label!r} is a variable, but a constant is needed here",
                                  source=graph.source, span=node.span)
             args = [values[i] for i in node.inputs]
@@ -183,36 +193,26 @@ def _tangent_sweep(graph: Graph, values: Sequence, seeds: dict[int, Any], tangen
         tangents[node.id] = total
 
 
-_GROWS = {"outer", "broadcast_to", "scatter", "stack", "matmul", "dot"}
-
-
-def _output_size(op: str, args: list, params: dict) -> int:
-    """How many elements an op would make, for the ops that can make more than they are given."""
-    shapes = [np.shape(a) for a in args]
-    kind = OPS[op].kind
-    if kind in ("elementwise", "logic") and len(shapes) > 1:
-        try:
-            return int(np.prod(np.broadcast_shapes(*shapes)))
-        except ValueError:
-            return 0                      # the op itself will report the mismatch
-    if op == "outer":
-        return int(np.prod(shapes[0])) * int(np.prod(shapes[1]))
-    if op in ("broadcast_to", "scatter"):
-        return int(np.prod(params["shape"]))
-    if op == "stack":
-        return sum(int(np.prod(s)) for s in shapes)
-    if op in ("matmul", "dot") and len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
-        return shapes[0][0] * shapes[1][-1]
-    return 0
-
-
 def _check_size(graph: Graph, node: Node, args: list) -> None:
-    if node.op not in _GROWS and len(args) < 2:
+    """Refuse an op that would make more elements than the limit, before numpy allocates them.
+
+    An op that can grow declares `out_size`; a pointwise op of several inputs
+    makes the broadcast of their shapes (never more than their sizes' product,
+    so the common small case costs one multiplication); any other op makes no
+    more elements than its largest input.
+    """
+    op = OPS[node.op]
+    if op.out_size is not None:
+        size = op.out_size([_shape(a) for a in args], node.params)
+    elif op.pointwise and len(args) > 1:
+        if math.prod(getattr(a, "size", 1) for a in args) <= graph.limits.max_elements:
+            return
+        try:
+            size = math.prod(np.broadcast_shapes(*(_shape(a) for a in args)))
+        except ValueError:
+            return                         # the op itself will report the mismatch
+    else:
         return
-    sizes = [getattr(a, "size", 1) for a in args]
-    if node.op not in _GROWS and math.prod(sizes) <= graph.limits.max_elements:
-        return                             # an elementwise result is never larger than its inputs' product
-    size = _output_size(node.op, args, node.params)
     if size > graph.limits.max_elements:
         raise LimitError(f"{node.name} would make {size:,} elements; the limit is {graph.limits.max_elements:,} "
                          f"({how_to_raise('max_elements')})", source=graph.source, span=node.span)
@@ -228,7 +228,6 @@ def _rule_error(graph: Graph, node: Node, mode: str, exc: Exception) -> RuleErro
 def _shape_error(graph: Graph, node: Node, args: list, exc: Exception) -> ShapeError:
     op = OPS[node.op]
     shapes = " and ".join(str(tuple(np.shape(a))) for a in args)
-    what = {"index": "indexing", "stack": "an array literal"}.get(node.op, f"'{op.infix}'" if op.infix else op.display)
     detail = " ".join(str(exc).split("\n")[0].split())
-    message = f"cannot apply {what} to shapes {shapes}: {detail}" if args else f"{what}: {detail}"
+    message = f"cannot apply {op.what} to shapes {shapes}: {detail}" if args else f"{op.what}: {detail}"
     return ShapeError(message, source=graph.source, span=node.span)

@@ -10,15 +10,18 @@ class DiffxError(Exception):
     """Base of every error diffx raises on purpose.
 
     `source` and `span` (start, end offsets into `source`) are set when the
-    error is about a place in the expression text.
+    error is about a place in the expression text. Messages name Python
+    parameters as `name=` (`wrt=q`); `option` is the parameter an error is
+    about, so a front end with flags can say `--wrt q` instead.
     """
 
     def __init__(self, message: str, *, source: str | None = None,
-                 span: tuple[int, int] | None = None):
+                 span: tuple[int, int] | None = None, option: str | None = None):
         super().__init__(message)
         self.message = message
         self.source = source
         self.span = span
+        self.option = option
 
     def located(self, source: str, span: tuple[int, int] | None) -> "DiffxError":
         """Attach a place in `source` unless the error already has one."""

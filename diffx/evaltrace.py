@@ -15,7 +15,8 @@ import numpy as np
 
 from .engine import backward, forward_tangents
 from .graph import Node
-from .methods import Problem, quiet
+from .engine import quiet
+from .problem import Problem
 from .ops import OPS
 from .results import SCHEMA_VERSION, jsonable
 
@@ -76,7 +77,7 @@ def _trace(p: Problem, tangent: dict[str, np.ndarray]) -> Trace:
         index[g.variables[name]] = k - len(g.variables) + 1
     step = 1
     for node in g.nodes:
-        if node.op not in ("var", "const"):
+        if OPS[node.op].kind != "leaf":
             index[node.id] = step
             step += 1
 
@@ -91,7 +92,7 @@ def _trace(p: Problem, tangent: dict[str, np.ndarray]) -> Trace:
     for name, i in g.variables.items():
         t.primal.append(Row(plain[g.nodes[i].name], f"{v(i)} = {name} = {num(p.values[i])}", p.values[i]))
     for node in g.nodes:
-        if node.id in index and node.op != "var":
+        if node.id in index and OPS[node.op].kind != "leaf":
             with_values = g.rhs(node, lambda i: operand(p.values[i]))
             t.primal.append(Row(plain[node.name], f"{v(node.id)} = {g.rhs(node, v)} = {with_values} = "
                                 f"{num(p.values[node.id])}", p.values[node.id]))
@@ -99,7 +100,7 @@ def _trace(p: Problem, tangent: dict[str, np.ndarray]) -> Trace:
     t.tangents, tangent_ops = _tangent_rows(p, tangent, v, plain)
     t.adjoints, adjoint_ops, stored = _adjoint_rows(p, v, plain)
     t.cost = {
-        "forward_ops": sum(1 for n in g.nodes if n.op not in ("var", "const")),
+        "forward_ops": sum(1 for n in g.nodes if OPS[n.op].kind != "leaf"),
         "tangent_ops": tangent_ops,
         "adjoint_ops": adjoint_ops,
         "values_stored": len(stored),
@@ -129,7 +130,7 @@ def _tangent_rows(p: Problem, tangent: dict, v, plain) -> tuple[list[Row], int]:
         d = tangents[i] if tangents[i] is not None else np.zeros(np.shape(p.values[i]))
         rows.append(Row(plain[g.nodes[i].name], f"{_dot(v(i))} = {_dot(name)} = {num(d)}", d))
     for node in g.nodes:
-        if node.op in ("var", "const"):
+        if OPS[node.op].kind == "leaf":
             continue
         parts, nums = [], []
         for k, tk, c in steps.get(node.id, []):

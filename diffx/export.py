@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import InputError
 from . import text as txt
-from .inspect import GraphReport, NodeInfo
+from .graphview import GraphReport, NodeInfo
 from .ops import OPS
 
 GRAPHVIZ_HINT = ("install Graphviz: apt-get install graphviz (Debian, Ubuntu), brew install graphviz (macOS), "
@@ -31,7 +31,6 @@ RENDER_OPTIONS = {"svg": (), "png": ("-Gdpi=150",)}     # a PNG sharp enough for
 SHOWN = 6                       # arrays up to this many elements are written out in full
 ROW_WIDTH = 60                  # a longer description (a stack of many elements) is cut short
 
-SYMBOLS = {"dot": "·", "index": "[ ]", "stack": "[…]", "transpose": "ᵀ"}   # else the op's infix or name
 NO_ADJOINT = {"detached": "— (no gradient flows back)", "unused": "— (no path to the output)"}
 DOT_STYLE = {                   # by status: how a box (and its op circle) looks
     "live": 'style="filled", color="#374151", fontcolor="#111827"',
@@ -41,7 +40,7 @@ DOT_STYLE = {                   # by status: how a box (and its op circle) looks
 EDGE_STYLE = {"live": "", "detached": ' [style=dashed, color="#9ca3af"]',
               "unused": ' [style=dotted, color="#d1d5db"]'}
 OP_FILL = "#ede9fe"
-FILL = {"var": "#dbeafe", "const": "#f3f4f6", "output": "#fef3c7"}   # else white
+FILL = {"var": "#dbeafe", "const": "#f3f4f6", "output": "#fef3c7", "value": "#ffffff"}   # by box class
 LEGEND = {"detached": "dashed: no gradient flows back to it (behind detach or a comparison)",
           "unused": "dotted: no path to the output"}
 
@@ -87,9 +86,13 @@ def rows(n: NodeInfo, output: str) -> list[str]:
 
 
 def symbol(op: str) -> str:
-    """What an op circle shows: '+', '*', '·', 'sin', ..."""
-    o = OPS[op]
-    return SYMBOLS.get(op) or o.infix or o.display
+    """What an op circle shows: '+', '*', '·', 'sin', ... (the op's `symbol`)."""
+    return OPS[op].symbol
+
+
+def box_class(n: NodeInfo, output: str) -> str:
+    """How a box is coloured: the output, a leaf (by which leaf it is: var or const), or any other value."""
+    return "output" if n.id == output else n.op if OPS[n.op].kind == "leaf" else "value"
 
 
 def is_leaf(n: NodeInfo) -> bool:
@@ -97,7 +100,7 @@ def is_leaf(n: NodeInfo) -> bool:
 
 
 def fill(n: NodeInfo, output: str) -> str:
-    return FILL["output"] if n.id == output else FILL.get(n.op, "#ffffff")
+    return FILL.get(box_class(n, output), FILL["value"])
 
 
 def one_line(source: str, width: int = 100) -> str:
@@ -197,7 +200,8 @@ def to_mermaid(rep: GraphReport, *, fenced: bool = False) -> str:
     for n in rep.nodes:
         label = "<br>".join(_mermaid_text(r) for r in rows(n, rep.output))
         lines.append(f'  {n.id}["{label}"]')
-        classes["output" if n.id == rep.output else n.op if n.op in ("var", "const") else "value"].append(n.id)
+        box = box_class(n, rep.output)
+        classes[box if box in MERMAID_CLASSES else "value"].append(n.id)
         if n.status != "live":
             classes[n.status].append(n.id)
         if not is_leaf(n):

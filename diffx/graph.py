@@ -6,6 +6,7 @@ plain loop forwards or backwards, with no recursion and no sorting.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,12 +99,12 @@ class Graph:
         return dep
 
     def influenced_by(self, ids) -> list[bool]:
-        """Which nodes' values change when the nodes in `ids` change (detach stops it: it is frozen)."""
+        """Which nodes' values change when the nodes in `ids` change (a frozen op, detach, stops it)."""
         hit = [False] * len(self.nodes)
         for i in ids:
             hit[i] = True
         for node in self.nodes:
-            if not hit[node.id] and node.op != "detach":
+            if not hit[node.id] and not OPS[node.op].frozen:
                 hit[node.id] = any(hit[i] for i in node.inputs)
         return hit
 
@@ -112,25 +113,13 @@ class Graph:
         return f"{self.ref(node.id)} = {self.rhs(node, self.ref)}"
 
     def rhs(self, node: Node, ref) -> str:
-        """The right-hand side of a node, its inputs written by `ref(id)`."""
+        """The right-hand side of a node, its inputs written by `ref(id)`, from its op's `text` template."""
         op = OPS[node.op]
         args = [ref(i) for i in node.inputs]
-        if node.op == "var":
-            return "input"
-        if node.op == "const":
-            return _short(node.params["value"])
-        if node.op == "index":
-            return f"{args[0]}[{', '.join(_key_text(k) for k in node.params['key'])}]"
-        if node.op == "transpose":
-            return f"{args[0]}.T"
-        if node.op == "stack":
-            return f"[{', '.join(args)}]"
-        if op.infix and len(args) == 2:
-            return f"{args[0]} {op.infix} {args[1]}"
-        if op.infix and len(args) == 1:
-            return f"{op.infix}{args[0]}"
-        extra = [f"{k}={_short(v)}" for k, v in node.params.items()]
-        return f"{op.display}({', '.join(args + extra)})"
+        if op.text is None:
+            extra = [f"{k}={_short(v)}" for k, v in node.params.items()]
+            return f"{op.display}({', '.join(args + extra)})"
+        return _FIELD.sub(lambda m: _field(m.group(1), args, node.params), op.text)
 
     def ref(self, i: int) -> str:
         node = self.nodes[i]
@@ -144,6 +133,19 @@ class Graph:
 
     def __len__(self) -> int:
         return len(self.nodes)
+
+
+_FIELD = re.compile(r"\{(\*|\w+)\}")     # a field of an op's text template: {0}, {*}, {key}
+
+
+def _field(name: str, args: list[str], params: dict) -> str:
+    """One template field: an input ({0}), all inputs ({*}), or a param written plainly ({key}: `0:2, 1`)."""
+    if name == "*":
+        return ", ".join(args)
+    if name.isdigit():
+        return args[int(name)]
+    v = params[name]
+    return ", ".join(_key_text(k) for k in v) if isinstance(v, tuple) else _short(v)
 
 
 def _short(v) -> str:

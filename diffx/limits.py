@@ -24,12 +24,12 @@ DEFAULT_LIMITS = Limits()
 
 
 def how_to_raise(name: str) -> str:
-    """The second half of every limit's message: how a user raises it."""
-    return f"raise it with --limit {name}=N, or Limits({name}=N) from Python"
+    """The second half of every limit's message: how a user raises it (the command line says --limit NAME=N)."""
+    return f"raise it with limits=Limits({name}=N)"
 
 
 def with_overrides(base: Limits, settings: list[str]) -> Limits:
-    """Limits with `name=value` settings applied (the CLI's --limit)."""
+    """Limits with `name=value` texts applied (what the command line's --limit gives)."""
     from dataclasses import fields, replace
     from .errors import InputError
     kinds = {f.name: f.type for f in fields(Limits)}
@@ -38,12 +38,12 @@ def with_overrides(base: Limits, settings: list[str]) -> Limits:
         name, sep, value = text.partition("=")
         name = name.strip()
         if not sep or name not in kinds:
-            raise InputError(f"--limit {text!r}: write NAME=VALUE with NAME one of {', '.join(kinds)}")
+            raise InputError(f"limit={text!r}: write NAME=VALUE with NAME one of {', '.join(kinds)}", option="limit")
         try:
             number = float(value)
         except ValueError:
-            raise InputError(f"--limit {text!r}: {value!r} is not a number") from None
+            raise InputError(f"limit={text!r}: {value!r} is not a number", option="limit") from None
         if number < 0:
-            raise InputError(f"--limit {text!r}: a limit cannot be negative")
+            raise InputError(f"limit={text!r}: a limit cannot be negative", option="limit")
         changes[name] = number if name == "symbolic_seconds" else int(number)
     return replace(base, **changes)

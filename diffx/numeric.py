@@ -18,7 +18,7 @@ batch instead of one Python pass each.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -31,7 +31,6 @@ EPS = float(np.finfo(np.float64).eps)
 CENTRAL_STEP = EPS ** (1 / 3)   # balances truncation (h^2) against rounding (eps/h)
 COMPLEX_STEP = 1e-20
 RICHARDSON_BASE, RICHARDSON_LEVELS = 0.0625, 4   # tuned on the accuracy corpus (tests/corpus.py)
-SCHEMES_IN_ORDER = ("forward", "backward", "central", "richardson", "complex")
 
 
 @dataclass
@@ -46,21 +45,17 @@ class NumericResult:
     kinks: list = field(default_factory=list)                             # (name, idx, left, right) seen
     domain: list[str] = field(default_factory=list)                       # where one-sided steps stood in
 
-    @property
-    def largest_estimate(self) -> float:
-        vals = [float(np.max(np.where(np.isfinite(e), e, 0.0), initial=0.0)) for e in self.error_estimate.values()]
-        return max(vals, default=0.0)
-
 
 def frozen_nodes(graph: Graph, values: list) -> dict[int, np.ndarray]:
-    """The value of each detached sub-expression at the point."""
-    return {n.id: values[n.id] for n in graph.nodes if n.op == "detach"}
+    """The value of each frozen (detached) sub-expression at the point."""
+    return {n.id: values[n.id] for n in graph.nodes if OPS[n.op].frozen}
 
 
-def output_function(graph: Graph, values: list) -> Callable[[dict], np.ndarray]:
+def output_function(graph: Graph, values: list, dtype=None) -> Callable[[dict], np.ndarray]:
     """The output as a function of the variables, detached nodes frozen at the point."""
     frozen = frozen_nodes(graph, values)
-    return lambda env: np.asarray(evaluate(graph, env, overrides=frozen, upto=graph.output)[graph.output])
+    return lambda env: np.asarray(evaluate(graph, env, overrides=frozen, upto=graph.output,
+                                           dtype=dtype)[graph.output])
 
 
 def central(f: Callable[[dict], Any], point: dict, name: str, idx: tuple) -> tuple[Any, float]:
@@ -85,7 +80,7 @@ def central(f: Callable[[dict], Any], point: dict, name: str, idx: tuple) -> tup
 def batchable(graph: Graph) -> bool:
     """True when every op that sees a variable is elementwise, so a leading batch axis rides along."""
     live = graph.influenced_by(graph.variables.values())
-    return all(OPS[n.op].kind in ("elementwise", "logic", "leaf") for n in graph.nodes if live[n.id])
+    return all(OPS[n.op].pointwise for n in graph.nodes if live[n.id])
 
 
 def not_analytic(graph: Graph, wrt: list[str]) -> str | None:
@@ -208,14 +203,26 @@ def _richardson(f, x, f0, eps=EPS):
     return best, best_err + eps * np.abs(f0) / hs[-1] * 4, 2 * n, hs[0], sides
 
 
-SCHEMES = {"forward": _one_sided(1.0), "backward": _one_sided(-1.0), "central": _central,
-           "complex": _complex, "richardson": _richardson}
+class Scheme(NamedTuple):
+    run: Callable          # (f, x, f0, eps) -> (D, estimate, evaluations, step, sides)
+    label: str             # its name in legends and tables
+    about: str             # what it computes, for the cost column
+
+
+# one row per scheme, in the order `diffx compare` shows them: a new scheme is a function and a row
+SCHEMES = {
+    "forward": Scheme(_one_sided(1.0), "forward differences", "one-sided differences (f(x+h) - f(x))/h"),
+    "backward": Scheme(_one_sided(-1.0), "backward differences", "one-sided differences (f(x) - f(x-h))/h"),
+    "central": Scheme(_central, "central differences", "central differences (f(x+h) - f(x-h))/2h"),
+    "richardson": Scheme(_richardson, "Richardson extrapolation", "Richardson-extrapolated central differences"),
+    "complex": Scheme(_complex, "complex step", "complex step Im f(x+ih)/h"),
+}
 
 
 def _one_side_inside(f, x: float, f0, eps: float, d, est, n: int, sides):
     """When steps on both sides leave the domain (log, sqrt near 0), a one-sided difference on the side
     where f is finite: less accurate, but a number, and said so."""
-    for side, scheme in (("forward", SCHEMES["forward"]), ("backward", SCHEMES["backward"])):
+    for side, scheme in (("forward", SCHEMES["forward"].run), ("backward", SCHEMES["backward"].run)):
         d1, est1, n1, _, _ = scheme(f, x, f0, eps)
         n += n1
         if np.all(np.isfinite(d1)):
@@ -223,19 +230,13 @@ def _one_side_inside(f, x: float, f0, eps: float, d, est, n: int, sides):
     return d, est, n, sides, None
 
 
-def default_scheme(graph: Graph, wrt: list[str], values: list | None = None) -> str:
+def default_scheme(graph: Graph, wrt: list[str], irregular: bool = False) -> str:
     """The most accurate safe scheme: complex step where allowed, else Richardson.
 
-    Allowed means every op on the path is analytic and, at this point, no op
-    sits at a kink and every value is finite.
+    Allowed means every op on the path is analytic and the point is not
+    `irregular` (no op sits at a kink there and every value is finite).
     """
-    if not_analytic(graph, wrt) is not None:
-        return "richardson"
-    if values is not None:
-        from .kinks import find, first_nonfinite
-        if find(graph, values, wrt) or first_nonfinite(graph, values):
-            return "richardson"
-    return "complex"
+    return "richardson" if irregular or not_analytic(graph, wrt) is not None else "complex"
 
 
 def _python_component(evaluator, base_path, point: dict, name: str, idx: tuple, changes: list):
@@ -284,7 +285,7 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
     changes: list[str] = []
     kinks: list = []
     domain: list[str] = []
-    run = SCHEMES[scheme]
+    run = SCHEMES[scheme].run
     grads, estimates = {}, {}
     evaluations, largest, scale = (1 if scheme in ("forward", "backward") else 0), 0.0, 1.0
     with np.errstate(all="ignore"):
@@ -314,7 +315,3 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
                    "error": float(eps ** (2 / 3) * max(1.0, float(np.max(np.abs(f0), initial=0.0))))}
     return NumericResult(grads, largest, evaluations, scheme, estimates, optimal, changes, kinks, domain)
 
-
-def central_gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str]) -> NumericResult:
-    """Plain central differences (the textbook scheme)."""
-    return differentiate(graph, values, point, wrt, "central")

@@ -1,4 +1,4 @@
-"""The expression language: a tokenizer and a precedence-climbing parser.
+"""The expression language: a precedence-climbing parser over the tokens of `lexer`.
 
 The parser builds a `Graph` directly. It never hands user text to Python or
 SymPy (`eval`, `sympify`, ...): every node comes from a token it read, and
@@ -10,27 +10,17 @@ unary `- +`; `^ **` (right-associative); postfix calls, `x.T`, `x[i]`.
 from __future__ import annotations
 
 import difflib
-import re
-from typing import NamedTuple
 
 import numpy as np
 
 from .engine import evaluate_constant
-from .errors import DiffxError, LimitError, ParseError, UnknownNameError
-from .functions import CONSTANTS, FUNCTIONS, GENERATORS, Seeded, known_names
+from .errors import DiffxError, LimitError, UnknownNameError
 from .graph import Graph
+from .lexer import Cursor, Span, Token, describe
 from .limits import DEFAULT_LIMITS, Limits, how_to_raise
+from .names import CONSTANTS, FUNCTIONS, GENERATORS, known_names
 from .ops import OPS
-
-_TOKEN = re.compile(r"""
-    [ \t\r\f]*                          # space before a token is part of its match
-    (?:(?P<space>\#[^\n]*|\Z)
-  | (?P<newline>\n)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
-  | (?P<op>\*\*|<=|>=|==|!=|[-+*/@^.<>=(),;\[\]:])
-  | (?P<bad>.))
-""", re.VERBOSE | re.ASCII | re.DOTALL)
+from .rng import Seeded
 
 BINARY = {
     "==": (1, "eq"), "!=": (1, "ne"), "<": (1, "lt"), "<=": (1, "le"), ">": (1, "gt"), ">=": (1, "ge"),
@@ -41,98 +31,18 @@ BINARY = {
 _NOT_A_START = {")", "]", ",", "=", ":", ";"} | (set(BINARY) - {"-", "+"}) | {"^", "**"}
 
 
-class Token(NamedTuple):
-    kind: str   # number, name, op, sep, end
-    text: str
-    start: int
-    end: int
-
-
-def tokenize(source: str) -> list[Token]:
-    """Split text into tokens; newlines inside brackets are plain space."""
-    tokens: list[Token] = []
-    append = tokens.append
-    depth, n = 0, len(source)
-    for m in _TOKEN.finditer(source):
-        kind = m.lastgroup
-        if kind == "space":
-            continue
-        pos, end = m.span(kind)
-        text = m.group(kind)
-        if kind == "number" and end < n and (source[end].isalpha() or source[end] == "_"):
-            if not text.endswith("."):
-                name = re.match(r"[A-Za-z_0-9]*", source[end:]).group()
-                raise ParseError(f"a number cannot be followed directly by a name: write {text}*{name}",
-                                 source=source, span=(pos, end + len(name)))
-            append(Token("number", text[:-1], pos, end - 1))   # `2.x` is 2 . x, the dot product
-            append(Token("op", ".", end - 1, end))
-            continue
-        if kind == "op":
-            if text in "([":
-                depth += 1
-            elif text in ")]":
-                depth = max(depth - 1, 0)
-            elif text == ";":
-                kind = "sep"
-        elif kind == "newline":
-            if depth:
-                continue
-            kind = "sep"
-        elif kind == "bad":
-            why = " (the language has no strings)" if text in "'\"" else ""
-            raise ParseError(f"unexpected character {text!r}{why}", source=source, span=(pos, pos + 1))
-        append(Token(kind, text, pos, end))
-    append(Token("end", "", n, n))
-    return tokens
-
-
-def _describe(tok: Token) -> str:
-    if tok.kind == "end":
-        return "end of input"
-    if tok.kind == "sep":
-        return "end of line" if tok.text == "\n" else "';'"
-    return f"{tok.text!r}"
-
-
-Span = tuple[int, int]
-
-
-class _Parser:
+class _Parser(Cursor):
     def __init__(self, source: str, limits: Limits, rng: np.random.Generator | Seeded, constant: bool):
-        self.source = source
         self.limits = limits
         self.rng = rng
         self.constant = constant          # a value for --at: no free variables allowed
         if len(source) > limits.max_chars:
             raise LimitError(f"the input is {len(source):,} characters; the limit is "
                              f"{limits.max_chars:,} ({how_to_raise('max_chars')})")
-        self.tokens = tokenize(source)
-        self.i = 0
+        super().__init__(source)
         self.depth = 0
         self.graph = Graph(source=source, limits=limits)
         self.env: dict[str, int] = {}     # bound names -> node ids
-
-    # -------------------------------------------------------------- token helpers
-    def peek(self, k: int = 0) -> Token:
-        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
-
-    def take(self) -> Token:
-        tok = self.tokens[self.i]
-        self.i += 1
-        return tok
-
-    def at(self, text: str) -> bool:
-        return self.tokens[self.i].text == text
-
-    def error(self, message: str, span: Span) -> ParseError:
-        return ParseError(message, source=self.source, span=span)
-
-    def expect(self, text: str, opener: Token | None = None) -> Token:
-        if self.at(text):
-            return self.take()
-        tok = self.peek()
-        where = f" to close {opener.text!r} at column {opener.start + 1}" if opener else ""
-        raise self.error(f"expected {text!r}{where}, found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
 
     def enter(self, tok: Token) -> None:
         self.depth += 1
@@ -165,7 +75,7 @@ class _Parser:
                 output = self.expr()
             if self.peek().kind not in ("sep", "end"):
                 bad = self.peek()
-                raise self.error(f"unexpected {_describe(bad)}", (bad.start, bad.end))
+                raise self.error(f"unexpected {describe(bad)}", (bad.start, bad.end))
         if output is None:
             if last_bound is None:
                 raise self.error("empty expression", (0, 0))
@@ -206,7 +116,7 @@ class _Parser:
         """Parse what must follow `after`, with a message naming `after` if nothing does."""
         tok = self.tokens[self.i]
         if tok.kind in ("end", "sep") or tok.kind == "op" and tok.text in _NOT_A_START:
-            raise self.error(f"expected an expression after {after.text!r}, found {_describe(tok)}",
+            raise self.error(f"expected an expression after {after.text!r}, found {describe(tok)}",
                              (tok.start, max(tok.end, tok.start + 1)))
         return parse(*args)
 
@@ -270,7 +180,7 @@ class _Parser:
             return node, (tok.start, close.end)
         if tok.kind == "op" and tok.text == "[":
             return self.array()
-        raise self.error(f"expected an expression, found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
+        raise self.error(f"expected an expression, found {describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
 
     def name(self) -> tuple[int, Span]:
         tok = self.take()
@@ -306,7 +216,7 @@ class _Parser:
                 if not self.at(","):
                     tok = self.peek()
                     raise self.error(f"expected ',' or ')' to close '(' at column {open_.start + 1}, "
-                                     f"found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
+                                     f"found {describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
                 self.take()
             if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "=":
                 key = self.take()
@@ -334,10 +244,10 @@ class _Parser:
                 raise self.error(f"{name.text} has no argument {key!r} (keyword arguments: {allowed})",
                                  (ktok.start, ktok.end))
         params = {key: self.integer(node, kspan, key) for key, (node, kspan, _) in kwargs.items()}
-        if fn.extra == "shape":
+        if fn.extra is not None:
             if len(args) < 2:
                 raise self.error(f"{name.text} takes an array and its new shape, e.g. reshape(x, 2, 2)", span)
-            params["shape"] = tuple(self.integer(node, s, "a shape") for node, s in args[1:])
+            params[fn.extra] = tuple(self.integer(node, s, "a shape") for node, s in args[1:])
             args = args[:1]
             self.drop_after(args, mark)
         op = fn.ops.get(len(args))
@@ -425,7 +335,7 @@ class _Parser:
         if len(parts) == 1:
             if parts[0] is None:
                 tok = self.peek()
-                raise self.error(f"expected an index, found {_describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
+                raise self.error(f"expected an index, found {describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
             return parts[0]
         return slice(*parts)
 

@@ -9,56 +9,43 @@ methods (central differences, unless a numeric-SCHEME is named), so the error
 curves show what that method gives at each point. SymPy differentiates once
 and the formula is evaluated at every point.
 
-The optional matplotlib figure is drawn here too (imported only when drawn),
-so a notebook can save the same picture the command line writes.
+The optional matplotlib figure is drawn by `diffx.figure`.
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from . import budget, symbolic
-from .api import problem
-from .derivatives import HESSIAN, tangent_graph
+from . import budget, registry, symbolic
+from .ad import tangent_graph
 from .engine import backward, forward_tangents
 from .errors import DiffxError, InputError
-from .export import one_line
 from .graph import Graph
-from .limits import DEFAULT_LIMITS, Limits
-from .methods import METHODS, Problem
+from .limits import Limits
 from .ops import OPS
-from .parser import parse
-from .results import SCHEMA_VERSION, jsonable
+from .options import Options, options as make_options, split
+from .problem import Problem, build, evaluated
+from .curves import REFERENCE, PlotData
 from .traced import gradient_graph
 
 PLOT_METHODS = ("reverse", "forward", "symbolic", "numeric")
-REFERENCE = "reverse"
 PLAIN_NUMERIC = "numeric-central"     # a plot's "numeric": the textbook scheme, whose errors are worth seeing
 MAX_POINTS = 20_000          # far more than a terminal or an image can show; keeps every plot quick
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
-INSTALL_PLOT = "pip install 'diffx-explorer[plot]'"
 
 ORDER_NAMES = {0: "f", 1: "f′", 2: "f″"}
-METHOD_NAMES = {"reverse": "reverse AD", "forward": "forward AD", "symbolic": "symbolic (SymPy)",
-                "numeric": "central differences"}
-SCHEME_NAMES = {"central": "central differences", "forward": "forward differences",
-                "backward": "backward differences", "richardson": "Richardson extrapolation", "complex": "complex step"}
 
 # ops whose output at a point depends only on their inputs at that point: with only these between
 # the plotted variable and the output, binding the variable to the whole grid evaluates f pointwise
-_POINTWISE_KINDS = frozenset({"elementwise", "logic", "leaf"})
+_POINTWISE_KINDS = frozenset(op.kind for op in OPS.values() if op.pointwise)
 
 
 def method_label(name: str) -> str:
-    """'reverse AD', 'central differences', 'complex step' (numeric-complex)."""
-    scheme = name.removeprefix("numeric-")
-    return METHOD_NAMES.get(name) or SCHEME_NAMES.get(scheme, scheme)
+    """'reverse AD', 'central differences' (a plot's numeric), 'complex step' (numeric-complex)."""
+    return registry.METHODS[PLAIN_NUMERIC if name == "numeric" else name].label
 
 
 def curve_label(order: int, method: str | None = None, over: str = "x") -> str:
@@ -66,144 +53,48 @@ def curve_label(order: int, method: str | None = None, over: str = "x") -> str:
     return f"{ORDER_NAMES[order]}({over})" + ("" if method is None else f" {method_label(method)}")
 
 
-@dataclass
-class PlotData:
-    """f and its derivatives over a grid of the plotted variable, by method.
-
-    `derivatives[order][method]` is an array over the grid (order 1 or 2);
-    `reference` (reverse AD) is the method the others are compared with.
-    Non-finite values stay in the arrays: a plot leaves a gap there.
-    """
-
-    expr: str
-    over: str
-    at: dict[str, np.ndarray]                 # the other variables, fixed
-    x: np.ndarray
-    f: np.ndarray
-    derivatives: dict[int, dict[str, np.ndarray]]
-    notes: dict[int, dict[str, str]]          # how each curve was computed, in words
-    seconds: dict[int, dict[str, float]]
-    vectorised: bool                          # AD ran over the whole grid at once
-    formulas: dict[int, str] = field(default_factory=dict)           # symbolic f′, f″ as text
-    skipped: dict[int, dict[str, str]] = field(default_factory=dict)  # method that gave no curve, and why
-    reference: str = REFERENCE
-
-    @property
-    def errors(self) -> dict[int, dict[str, np.ndarray]]:
-        """|method − reference| at every point; NaN where either is not finite."""
-        return {k: {m: difference(c, curves[self.reference]) for m, c in curves.items() if m != self.reference}
-                for k, curves in self.derivatives.items()}
-
-    def error_summary(self) -> dict[int, dict[str, dict[str, Any]]]:
-        """Per curve: the largest difference from the reference, where, and how often it is exactly 0."""
-        return {k: {m: _summary(self.x, d) for m, d in errs.items()} for k, errs in self.errors.items()}
-
-    def drawn(self, y: np.ndarray) -> np.ndarray:
-        """A curve as drawn: NaN (a gap) where it or f is not finite.
-
-        A derivative exists only where the function does; AD and SymPy still
-        give numbers where f is NaN (1/x for log at x < 0), which a picture
-        would show as a curve of a function that is not there.
-        """
-        return np.where(np.isfinite(y) & np.isfinite(self.f), y, np.nan)
-
-    def curves(self) -> list[tuple[int, str | None, np.ndarray]]:
-        """Every curve as drawn, f first: (order, method or None, values)."""
-        out: list[tuple[int, str | None, np.ndarray]] = [(0, None, self.drawn(self.f))]
-        out += [(k, m, self.drawn(y)) for k, cs in self.derivatives.items() for m, y in cs.items()]
-        return out
-
-    def y_limits(self, tail: float = 0.01, spread: float = 5.0) -> tuple[float, float] | None:
-        """A y range that keeps spikes (near a pole) from flattening everything else, or None.
-
-        When the full range of the drawn values is more than `spread` times
-        the range of their middle 98%, the axis shows that middle range (plus
-        a margin); values beyond it run off the chart.
-        """
-        ys = np.concatenate([y[np.isfinite(y)] for _, _, y in self.curves()])
-        if ys.size < 10:
-            return None
-        lo, hi = np.quantile(ys, [tail, 1.0 - tail])
-        if float(ys.max() - ys.min()) <= spread * float(hi - lo) or hi <= lo:
-            return None
-        margin = 0.15 * float(hi - lo)
-        return float(lo) - margin, float(hi) + margin
-
-    def has_errors_to_show(self) -> bool:
-        """Whether any method differs from the reference somewhere (a log scale cannot show 0)."""
-        return any(bool(np.any(self.drawn(d) > 0)) for errs in self.errors.values() for d in errs.values())
-
-    def to_dict(self) -> dict:
-        def by_order(d: dict) -> dict:
-            return {str(k): v for k, v in d.items()}
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "expr": self.expr,
-            "over": self.over,
-            "at": jsonable(self.at),
-            "points": int(self.x.size),
-            "x": jsonable(self.x),
-            "f": jsonable(self.f),
-            "reference": self.reference,
-            "vectorised": self.vectorised,
-            "derivatives": jsonable(by_order(self.derivatives)),
-            "errors": jsonable(by_order(self.errors)),
-            "max_abs_error": jsonable(by_order({k: {m: s["max"] for m, s in v.items()}
-                                                for k, v in self.error_summary().items()})),
-            "formulas": by_order(self.formulas),
-            "notes": by_order(self.notes),
-            "seconds": by_order(self.seconds),
-            "skipped": by_order(self.skipped),
-        }
-
-
-def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        d = np.abs(a - b)
-    return np.where(np.isfinite(a) & np.isfinite(b), d, np.nan)
-
-
-def _summary(x: np.ndarray, d: np.ndarray) -> dict[str, Any]:
-    finite = np.isfinite(d)
-    if not finite.any():
-        return {"max": None, "at": None, "equal": 0, "compared": 0}
-    i = int(np.nanargmax(np.where(finite, d, -1.0)))
-    return {"max": float(d[i]), "at": float(x[i]), "equal": int(np.sum(d[finite] == 0.0)),
-            "compared": int(finite.sum())}
-
-
 # ---------------------------------------------------------------- the entry point
 
 def plot_data(expr: str | Graph, *, over: str | None = None, start: float = -5.0, stop: float = 5.0,
               points: int = 400, order: int = 1, methods: Iterable[str] = (REFERENCE,),
-              at: Mapping[str, Any] | None = None, seed: int = 0, limits: Limits = DEFAULT_LIMITS,
-              **values: Any) -> PlotData:
+              at: Mapping[str, Any] | None = None, options: Options | None = None, **kw: Any) -> PlotData:
     """f and its derivatives up to `order` over `points` points from `start` to `stop`.
 
     `plot_data("sin(x)", start=-20, stop=20).derivatives[1]["reverse"]` is
     cos(x) on the grid, from one reverse sweep. `over` names the plotted
     variable (needed when there are several); the others are fixed by `at` or
-    by keyword. Reverse AD always runs: it is the reference the other
-    methods' error curves are measured from.
+    by keyword. Run options (`random_seed=`, `limits=`, `symbolic_timeout=`,
+    `numeric=`, `dtype=`) come by keyword or as `options=`. Reverse AD always
+    runs: it is the reference the other methods' error curves are measured from.
     """
+    settings, values = split(kw)
+    o = make_options(options, **settings)
     names = method_names(methods)
     if order not in (1, 2):
-        raise InputError(f"--order {order}: diffx plots the first and second derivatives (1 or 2)")
+        raise InputError(f"order={order}: diffx plots the first and second derivatives (1 or 2)", option="order")
     x = grid(start, stop, points)
-    graph = expr if isinstance(expr, Graph) else parse(expr, limits=limits, seed=seed)
+    if isinstance(expr, Graph):
+        graph = expr
+    else:
+        from .parser import parse
+        graph = parse(expr, limits=o.limits, seed=o.random_seed)
     over = plotted_variable(graph, over)
+    if at is not None and not isinstance(at, Mapping):      # 'name=value' texts, as the command line's --at
+        from .point import read_at
+        from .rng import Seeded
+        at = read_at(at, graph.variables, rng=Seeded(o.random_seed), limits=o.limits)
     fixed = {**(at or {}), **values}
     if over in fixed:
         raise InputError(f"{over} is the plotted variable: its values run over the grid "
-                         f"(--from, --to), so it takes no --at value")
-    probe = problem(graph, {**fixed, over: x[0]}, wrt=[over], seed=seed, limits=limits)
+                         f"(start=, stop=), so it takes no value in at=", option="at")
+    probe = build(graph, {**fixed, over: x[0]}, make_options(o, wrt=(over,)))
     _require_scalar(probe, over)
     return _Sweep(probe, over, x, order).run(names)
 
 
 def available_methods() -> tuple[str, ...]:
     """What a plot can draw: the four methods, and each finite-difference scheme by name."""
-    return PLOT_METHODS + tuple(name for name in METHODS if name.startswith("numeric-"))
+    return PLOT_METHODS + tuple(name for name in registry.METHODS if name.startswith("numeric-"))
 
 
 def method_names(methods: Iterable[str]) -> list[str]:
@@ -211,18 +102,19 @@ def method_names(methods: Iterable[str]) -> list[str]:
     names = list(dict.fromkeys([REFERENCE, *methods]))
     unknown = [m for m in names if m not in available_methods()]
     if unknown:
-        raise InputError(f"unknown method {unknown[0]!r}: choose from {', '.join(available_methods())}")
+        raise InputError(f"unknown method {unknown[0]!r}: choose from {', '.join(available_methods())}",
+                         option="methods")
     return names
 
 
 def grid(start: float, stop: float, points: int) -> np.ndarray:
     """`points` evenly spaced values from `start` to `stop`, both included."""
     if not (math.isfinite(start) and math.isfinite(stop)):
-        raise InputError(f"the plot range must be finite numbers, got --from {start} --to {stop}")
+        raise InputError(f"the plot range must be finite numbers, got start={start} stop={stop}", option="start")
     if not start < stop:
-        raise InputError(f"--from {start:g} must be less than --to {stop:g}")
+        raise InputError(f"start={start:g} must be less than stop={stop:g}", option="start")
     if not 2 <= points <= MAX_POINTS:
-        raise InputError(f"--points {points}: a plot takes from 2 to {MAX_POINTS:,} points")
+        raise InputError(f"points={points}: a plot takes from 2 to {MAX_POINTS:,} points", option="points")
     return np.linspace(float(start), float(stop), int(points))
 
 
@@ -231,17 +123,17 @@ def plotted_variable(graph: Graph, over: str | None) -> str:
     names = list(graph.variables)
     if over is not None:
         if over not in graph.variables:
-            raise InputError(f"--over {over}: not a variable of the expression "
-                             f"(its variables: {', '.join(names) or 'none'})")
+            raise InputError(f"over={over}: not a variable of the expression "
+                             f"(its variables: {', '.join(names) or 'none'})", option="over")
         return over
     if len(names) == 1:
         return names[0]
     if not names:
         raise InputError("the expression has no variable to plot over: write it in terms of a variable, "
                          "such as sin(x)")
-    others = " ".join(f"--at {n}=..." for n in names[1:])
+    others = " ".join(f"at={n}=..." for n in names[1:])
     raise InputError(f"the expression has {len(names)} variables ({', '.join(names)}): name the one to plot "
-                     f"with --over {names[0]} and fix the others with {others}")
+                     f"with over={names[0]} and fix the others with {others}", option="over")
 
 
 def _require_scalar(p: Problem, over: str) -> None:
@@ -318,11 +210,8 @@ VECTORISED_NOTES = {
                     "all {n} points at once",
     (2, "forward"): "forward-over-forward: a recorded tangent pass, one tangent pass over it, all {n} points at once",
 }
-# one point at a time: the library's own methods, each on a problem at one grid point
-POINTWISE: dict[int, dict[str, Callable]] = {
-    1: {**METHODS, "numeric": METHODS.get(PLAIN_NUMERIC, METHODS["numeric"])},
-    2: HESSIAN,
-}
+# one point at a time: the library's own methods (order 1 a gradient, order 2 a Hessian) at each grid point
+KINDS = {1: "gradient", 2: "hessian"}
 NOT_ELEMENTWISE = "(the expression is not elementwise in {x})"
 POINTWISE_NOTES = {
     (1, "reverse"): "{n} reverse sweeps, one per point " + NOT_ELEMENTWISE,
@@ -357,8 +246,8 @@ class _Sweep:
         self.pointwise = is_pointwise(probe, self.var)
 
     def at(self, value) -> Problem:
-        return Problem.build(self.graph, {**self.probe.point, self.over: np.asarray(value, dtype=np.float64)},
-                             [self.over], self.probe.limits)
+        return evaluated(self.graph, {**self.probe.point, self.over: np.asarray(value, dtype=np.float64)},
+                         [self.over], self.probe.options)
 
     @cached_property
     def on_grid(self) -> Problem:
@@ -406,11 +295,15 @@ class _Sweep:
 
     def point_by_point(self, k: int, name: str) -> tuple[np.ndarray, str]:
         """The library's method run at every grid point in turn."""
-        if name not in POINTWISE[k]:
+        kind = KINDS[k]
+        if name == "numeric" and k == 1 and self.probe.options.numeric is None:
+            name = PLAIN_NUMERIC
+        if kind not in registry.METHODS[name].serves:
             raise InputError(f"{name} has no {ORDER_NAMES[k]}: use numeric")
-        key = self.over if k == 1 else f"{self.over},{self.over}"
-        results = [POINTWISE[k][name](p) for p in self.per_point]
-        values = np.array([float(np.asarray(r.gradient[key])) for r in results])
+        key = self.over if k == 1 else (self.over, self.over)
+        run = registry.METHODS[name].serves[kind]
+        results = [run(p) for p in self.per_point]
+        values = np.array([float(np.asarray(r.derivative[key])) for r in results])
         evals = sum(r.evaluations or 0 for r in results)
         note = POINTWISE_NOTES.get((k, name), NUMERIC_NOTE)
         return values, note.format(n=self.x.size, x=self.over, evals=evals, per=evals / self.x.size)
@@ -431,122 +324,12 @@ class _Sweep:
             self._check_detach()
             symbolic.sympy()          # imported here, so the budgeted (forked) worker does not spend its time on it
             return budget.within(p.limits.symbolic_seconds, symbolic_curves, p.graph, p.values, p.point,
-                                 self.over, self.x, self.order, p.limits)
+                                 self.over, self.x, self.order, p.limits, isolation=p.options.isolation)
         except (DiffxError, ArithmeticError, ValueError, TypeError, RecursionError) as exc:
             return exc
 
     def _check_detach(self) -> None:
         dep, live = varies_with(self.graph, self.var), self.graph.reaches_output()
-        if any(n.op == "detach" and dep[n.id] and live[n.id] for n in self.graph.nodes):
+        if any(OPS[n.op].frozen and dep[n.id] and live[n.id] for n in self.graph.nodes):
             raise InputError(f"detach(...) of an expression in {self.over} is a different constant at every point, "
                              "so one formula cannot give the curve")
-
-
-# ---------------------------------------------------------------- the image (matplotlib, optional)
-
-LINESTYLES = {"reverse": "-", "forward": (0, (6, 2)), "symbolic": "--", "numeric": ":"}
-ERROR_MARKERS = {"forward": "x", "symbolic": "o", "numeric": "."}   # other schemes: "+"
-
-
-def check_image_path(path: str | Path) -> Path:
-    """The path of an image file diffx can write, judged by its extension."""
-    path = Path(path)
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        raise InputError(f"--out {path}: diffx plot writes {', '.join(IMAGE_SUFFIXES[:-1])} or "
-                         f"{IMAGE_SUFFIXES[-1]} images; pick one of those extensions")
-    return path
-
-
-def _matplotlib_figure():
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise InputError(f"writing an image needs matplotlib, the optional extra 'plot': {INSTALL_PLOT}") from None
-    return Figure
-
-
-def title(data: PlotData, width: int = 70) -> str:
-    """'f(x) = sin(x)' with the fixed values: the expression on one line, shortened if long."""
-    text = one_line(data.expr, width)
-    fixed = ", ".join(f"{k} = {_short(v)}" for k, v in data.at.items())
-    return f"f({data.over}) = {text}" + (f"   ({fixed})" if fixed else "")
-
-
-def _short(v) -> str:
-    a = np.asarray(v, dtype=np.float64)
-    return f"{float(a):.6g}" if a.ndim == 0 else f"array of shape {a.shape}"
-
-
-def subtitle(data: PlotData, limits: tuple[float, float] | None) -> str:
-    """The grid, and what the picture leaves out: gaps, and values beyond a clipped axis."""
-    text = f"{data.x.size} points from {data.x[0]:g} to {data.x[-1]:g}; gaps where a value is not finite"
-    return text + (f"; y axis clipped to [{limits[0]:.3g}, {limits[1]:.3g}]" if limits else "")
-
-
-def figure(data: PlotData, *, errors: bool = False):
-    """A matplotlib Figure of f and its derivatives (and, with `errors`, each method's error)."""
-    Figure = _matplotlib_figure()
-    show_errors = errors and data.has_errors_to_show()
-    fig = Figure(figsize=(12, 7.5 if show_errors else 6.75), dpi=150, layout="constrained")
-    axes = fig.subplots(2 if show_errors else 1, 1, sharex=True, squeeze=False,
-                        gridspec_kw={"height_ratios": [3, 2]} if show_errors else None)[:, 0]
-    _draw_curves(axes[0], data)
-    if show_errors:
-        _draw_errors(axes[1], data)
-    axes[-1].set_xlabel(data.over, fontsize=12)
-    axes[-1].set_xlim(data.x[0], data.x[-1])         # the whole range asked for, gaps included
-    fig.suptitle(_mathtext_safe(title(data)), fontsize=14)
-    return fig
-
-
-def _draw_curves(ax, data: PlotData) -> None:
-    for k, name, y in data.curves():
-        style = {"linewidth": 2.4} if name is None else {
-            "linestyle": LINESTYLES.get(name, (0, (1, 3))), "linewidth": 2.0 if name == data.reference else 1.6}
-        ax.plot(data.x, y, color=f"C{k}", label=curve_label(k, name, data.over), **style)
-    ax.axhline(0.0, color="0.6", linewidth=0.8)
-    ax.set_ylabel("value", fontsize=12)
-    limits = data.y_limits()
-    if limits:
-        ax.set_ylim(*limits)
-    ax.set_title(subtitle(data, limits), fontsize=10, color="0.35")
-    ax.grid(alpha=0.3)
-    _legend(ax, fontsize=10)
-
-
-def _draw_errors(ax, data: PlotData) -> None:
-    summary = data.error_summary()
-    for k, errs in data.errors.items():
-        for name, d in errs.items():
-            s = summary[k][name]
-            shown = np.where(data.drawn(d) > 0, d, np.nan)   # a log scale has no 0: exact agreement is left out
-            equal = f", equal at {s['equal']} of {s['compared']} points" if s["equal"] else ""
-            ax.plot(data.x, shown, linestyle="none", marker=ERROR_MARKERS.get(name, "+"), markersize=4,
-                    color=f"C{k}", label=f"{ORDER_NAMES[k]} {method_label(name)}{equal}")
-    ax.set_yscale("log")
-    ax.set_ylabel(f"|method − {method_label(data.reference)}|", fontsize=12)
-    ax.set_title(f"difference from {method_label(data.reference)}, point by point", fontsize=10, color="0.35")
-    ax.grid(alpha=0.3, which="both")
-    if ax.has_data():
-        _legend(ax, fontsize=9)
-
-
-def _legend(ax, fontsize: int) -> None:
-    """The legend beside the axes, where it hides no curve."""
-    ax.legend(fontsize=fontsize, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
-
-
-def _mathtext_safe(text: str) -> str:
-    """matplotlib reads $...$ as TeX; a '$' in a comment of the program must print as typed."""
-    return text.replace("$", r"\$")
-
-
-def save_figure(data: PlotData, path: str | Path, *, errors: bool = False) -> Path:
-    """Write the figure as PNG, SVG or PDF (by the extension)."""
-    path = check_image_path(path)
-    fig = figure(data, errors=errors)
-    try:
-        fig.savefig(path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path

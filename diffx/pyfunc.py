@@ -24,7 +24,7 @@ import numpy as np
 
 from .tensor import Tensor, _decision_listeners, no_grad, recording
 from .errors import DiffxError, InputError
-from .methods import Problem
+from .graph import Graph
 
 
 class UserCodeError(DiffxError):
@@ -47,6 +47,9 @@ class PythonFunction:
     fn: Callable
     name: str
     file: str | None
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
 
     @property
     def parameters(self) -> list[str]:
@@ -100,10 +103,10 @@ def load(spec: str) -> PythonFunction:
     """`path/to/file.py:func` -> the function (the file is executed, as `python file.py` would)."""
     path_text, sep, name = spec.rpartition(":")
     if not sep or not path_text or not name:
-        raise InputError(f"--python {spec!r}: write FILE.py:FUNCTION")
+        raise InputError(f"python={spec!r}: write FILE.py:FUNCTION", option="python")
     path = Path(path_text)
     if not path.is_file():
-        raise InputError(f"--python: no file {path}")
+        raise InputError(f"python={spec!r}: no file {path}", option="python")
     loader = importlib.machinery.SourceFileLoader(f"diffx_user_{path.stem}", str(path))   # any file name
     module_spec = importlib.util.spec_from_loader(loader.name, loader)
     module = importlib.util.module_from_spec(module_spec)
@@ -124,27 +127,33 @@ def wrap(fn: Callable) -> PythonFunction:
     return PythonFunction(fn, getattr(fn, "__name__", "f"), inspect.getsourcefile(fn) if inspect.isfunction(fn) else None)
 
 
-@dataclass
-class PythonProblem(Problem):
-    """A Problem recorded from a Python function, which finite differences re-run."""
+@dataclass(frozen=True)
+class PythonRun:
+    """One run of a Python function recorded as a graph, with the branches it took; finite differences re-run it."""
 
-    function: PythonFunction | None = None
+    function: PythonFunction
+    graph: Graph
+    point: dict[str, np.ndarray]
+    values: list
     decisions: tuple[Decision, ...] = ()
     hint: str | None = None
 
-    def evaluator(self) -> Callable[[dict], tuple[np.ndarray, list[Decision]]]:
+    def evaluator(self, seed: np.ndarray | None = None) -> Callable[[dict], tuple[np.ndarray, list[Decision]]]:
+        """env -> (output, decisions); with a VJP seed V, the output is sum(V * f)."""
         def run(env: dict) -> tuple[np.ndarray, list[Decision]]:
             out, decisions = self.function.run(env, requires_grad=False)
-            return np.asarray(out.numpy(), dtype=np.float64), decisions
+            y = np.asarray(out.numpy(), dtype=np.float64)
+            return (y if seed is None else np.sum(seed * y)), decisions
         return run
 
 
-def trace(fn: PythonFunction, point: dict[str, np.ndarray], wrt, limits) -> PythonProblem:
-    """Run the function once, recording the path: the Problem every method starts from."""
+def record_function(fn: PythonFunction, point: dict[str, np.ndarray]) -> PythonRun:
+    """Run the function once, recording the path it takes as a graph."""
     missing = [p for p in fn.parameters if p not in point]
     extra = [k for k in point if k not in fn.parameters]
     if missing:
-        raise InputError(f"no value for {', '.join(missing)}: give " + " ".join(f"--at {k}=..." for k in missing))
+        raise InputError(f"no value for {', '.join(missing)}: give " + " ".join(f"at={k}=..." for k in missing),
+                         option="at")
     if extra:
         raise InputError(f"{', '.join(extra)}: not a parameter of {fn.name} ({', '.join(fn.parameters)})")
     point = {k: np.asarray(v, dtype=np.float64) for k, v in point.items()}
@@ -162,9 +171,7 @@ def trace(fn: PythonFunction, point: dict[str, np.ndarray], wrt, limits) -> Pyth
         if name not in graph.variables:
             graph.var(name)
             values.append(point[name])
-    from .values import choose_wrt
-    chosen = choose_wrt(graph, wrt)
-    return PythonProblem(graph, point, chosen, values, limits, function=fn, decisions=tuple(decisions), hint=hint)
+    return PythonRun(fn, graph, point, values, tuple(decisions), hint)
 
 
 def branch_summary(decisions) -> list[dict[str, Any]]:

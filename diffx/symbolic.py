@@ -54,8 +54,8 @@ def numbers(sp, a) -> np.ndarray:
 def translate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str]):
     """The output as an object array of SymPy expressions, and the symbols of `wrt`.
 
-    Variables not differentiated are numbers; a `detach` node is frozen at its
-    value at the point (its numeric value from the forward pass).
+    Variables not differentiated are numbers; a constant, and a frozen op
+    (detach), enters as its value at the point (from the forward pass).
     """
     sp = sympy()
     syms = {name: symbols_for(sp, name, np.shape(point[name])) for name in wrt}
@@ -63,17 +63,15 @@ def translate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: lis
     live = graph.reaches_output()
     moved = graph.influenced_by([graph.variables[n] for n in wrt])
     for node in graph.nodes:
+        op = OPS[node.op]
         if not live[node.id]:
             continue
-        if not moved[node.id] and node.op != "var":
+        if op.free:
+            exprs[node.id] = syms[node.label] if node.label in syms else numbers(sp, point[node.label])
+        elif not moved[node.id] or op.kind == "leaf" or op.frozen:
             # a constant sub-expression enters as its value: SymPy never sees 9^9^9^9 as an exact integer
             exprs[node.id] = numbers(sp, values[node.id])
-        elif node.op == "var":
-            exprs[node.id] = syms[node.label] if node.label in syms else numbers(sp, point[node.label])
-        elif node.op in ("const", "detach"):
-            exprs[node.id] = numbers(sp, values[node.id])
         else:
-            op = OPS[node.op]
             args = [exprs[i] for i in node.inputs]
             if op.sym is None:
                 raise RuleError(f"the op {op.name!r} has no SymPy translation")
@@ -142,53 +140,17 @@ def derivative_sizes(sp, formulas: dict[str, np.ndarray]) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- closed forms in matrix notation
-def _matrix_rules(sp):
-    """The ops SymPy's matrix calculus handles, by the ranks of their numpy inputs."""
-    def dot(a, b, ra, rb):
-        if ra == 0 or rb == 0:
-            return a * b
-        if ra == 1 and rb == 1:
-            return a.T * b
-        if ra == 2 and rb == 1:
-            return a * b
-        if ra == 1 and rb == 2:
-            return b.T * a
-        return a * b
-
-    def scale(a, b, ra, rb):
-        if ra and rb:
-            raise TypeError("elementwise product of arrays")
-        return a * b
-
-    def quotient(a, b, ra, rb):
-        if rb:
-            raise TypeError("division by an array")
-        return a / b
-
-    def total(a, ra, shape):
-        if ra == 0:
-            return a
-        left = sp.MatrixSymbol(f"ones{shape[0]}", shape[0], 1)
-        right = sp.MatrixSymbol(f"ones{shape[1]}", shape[1], 1) if ra == 2 else sp.Identity(1)
-        return left.T * a * right
-
-    return {
-        "add": lambda a, b, ra, rb: a + b, "sub": lambda a, b, ra, rb: a - b, "neg": lambda a, ra: -a,
-        "mul": scale, "div": quotient, "dot": dot, "matmul": dot,
-        "transpose": lambda a, ra: a.T if ra == 2 else a,
-    }, total
-
-
 def matrix_closed_form(graph: Graph, values: list, point: dict, wrt: list[str], grads: dict) -> dict[str, str] | None:
     """d(output)/d(variable) in matrix notation (`4*x`, `A*x + A.T*x`), or None outside its reach.
 
-    Vectors are columns (MatrixSymbol n×1). A closed form is kept only when
-    it evaluates at the point to the component-wise gradient.
+    Each op's `matrix` rule (diffx.matrixrules) says how it reads in matrix
+    notation; an op without one is outside its reach. Vectors are columns
+    (MatrixSymbol n×1). A closed form is kept only when it evaluates at the
+    point to the component-wise gradient.
     """
     sp = sympy()
     if any(np.ndim(point[n]) > 2 for n in graph.variables):
         return None
-    rules, total = _matrix_rules(sp)
     exprs: dict[int, Any] = {}
     syms: dict[str, Any] = {}
     live = graph.reaches_output()
@@ -196,20 +158,20 @@ def matrix_closed_form(graph: Graph, values: list, point: dict, wrt: list[str], 
         for node in graph.nodes:
             if not live[node.id]:
                 continue
-            rank = [np.ndim(values[i]) for i in node.inputs]
-            if node.op == "var":
+            op = OPS[node.op]
+            if op.free:
                 shape = np.shape(point[node.label])
                 if node.label not in wrt:
                     raise TypeError("a variable held constant")
                 syms[node.label] = (sp.Symbol(node.label, real=True) if not shape else
                                     sp.MatrixSymbol(node.label, shape[0], shape[1] if len(shape) == 2 else 1))
                 exprs[node.id] = syms[node.label]
-            elif node.op == "const" and np.ndim(values[node.id]) == 0:
+            elif op.kind == "leaf" and np.ndim(values[node.id]) == 0:
                 exprs[node.id] = number(sp, float(values[node.id]))
-            elif node.op == "sum" and node.params.get("axis") is None:
-                exprs[node.id] = total(exprs[node.inputs[0]], rank[0], np.shape(values[node.inputs[0]]))
-            elif node.op in rules:
-                exprs[node.id] = rules[node.op](*(exprs[i] for i in node.inputs), *rank)
+            elif op.matrix is not None:
+                exprs[node.id] = op.matrix(sp, [exprs[i] for i in node.inputs],
+                                           [np.ndim(values[i]) for i in node.inputs],
+                                           [np.shape(values[i]) for i in node.inputs], node.params)
             else:
                 return None
         out = exprs[graph.output]

@@ -18,6 +18,8 @@ import numpy as np
 from . import engine
 from .errors import DiffxError, InputError, NotScalarError
 from .graph import Graph
+from .names import FUNCTIONS, Function
+from .recording import Recording, recording  # noqa: F401 - Recording is part of this module's interface
 from .ops import OPS
 
 _state = threading.local()
@@ -234,22 +236,6 @@ class Tensor:
     def T(self) -> "Tensor":
         return apply("transpose", self)
 
-    def sum(self, dim: int | None = None, axis: int | None = None): return apply("sum", self, axis=_axis(dim, axis))
-    def mean(self, dim: int | None = None, axis: int | None = None): return apply("mean", self, axis=_axis(dim, axis))
-    def prod(self, dim: int | None = None, axis: int | None = None): return apply("prod", self, axis=_axis(dim, axis))
-    def max(self, dim: int | None = None, axis: int | None = None): return apply("amax", self, axis=_axis(dim, axis))
-    def min(self, dim: int | None = None, axis: int | None = None): return apply("amin", self, axis=_axis(dim, axis))
-    def norm(self, dim: int | None = None, axis: int | None = None): return apply("norm", self, axis=_axis(dim, axis))
-    def dot(self, other): return apply("dot", self, other)
-    def exp(self): return apply("exp", self)
-    def log(self): return apply("log", self)
-    def sin(self): return apply("sin", self)
-    def cos(self): return apply("cos", self)
-    def tanh(self): return apply("tanh", self)
-    def sigmoid(self): return apply("sigmoid", self)
-    def relu(self): return apply("relu", self)
-    def abs(self): return apply("abs", self)
-    def sqrt(self): return apply("sqrt", self)
     def any(self) -> bool: return bool(np.any(self._data))
     def all(self) -> bool: return bool(np.all(self._data))
 
@@ -299,66 +285,10 @@ class Tensor:
 
     def graph(self):
         """The recorded graph as data: every node with its value and its adjoint (of this tensor)."""
-        from .inspect import report
+        from .graphview import report
         rec = recording(self)
         rec.graph.source = f"the tensors recorded into {self.grad_fn!r}" if self.grad_fn else "a leaf tensor"
         return report(rec.graph, rec.values)
-
-
-class Recording:
-    """The tensors that made `output`, in evaluation order, as a `Graph` with their values."""
-
-    def __init__(self, graph: Graph, values: list, tensors: list[Tensor], ids: list[int]):
-        self.graph, self.values, self.tensors, self.ids = graph, values, tensors, ids
-
-
-def recording(output: Tensor, names: dict[int, str] | None = None) -> Recording:
-    """Walk back from `output` (iteratively) and lay its history out as a Graph."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(output, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        if t.grad_fn is not None:
-            stack.extend((a, False) for a in reversed(t.grad_fn.inputs) if isinstance(a, Tensor) and id(a) not in seen)
-    graph, values, node_of = Graph(), [], {}
-    used: set[str] = set()
-    for t in order:
-        if t.grad_fn is None:
-            if t._requires_grad:
-                label = _unique(t.name or f"t{len(graph.variables)}", used)
-                node_of[id(t)] = graph.var(label)
-            else:
-                node_of[id(t)] = graph.const(t._data, label=t.name)
-            values.append(t._data)
-            continue
-        inputs = []
-        for a in t.grad_fn.inputs:
-            if isinstance(a, Tensor):
-                inputs.append(node_of[id(a)])
-            else:
-                inputs.append(graph.const(a))
-                values.append(graph.nodes[-1].params["value"])
-        node_of[id(t)] = graph.add(t.grad_fn.op, tuple(inputs), dict(t.grad_fn.params), label=t.name)
-        values.append(t._data)
-    graph.output = node_of[id(output)]
-    return Recording(graph, values, order, [node_of[id(t)] for t in order])
-
-
-def _unique(label: str, used: set[str]) -> str:
-    base, n = label, 1
-    while label in used:
-        n += 1
-        label = f"{base}_{n}"
-    used.add(label)
-    return label
 
 
 def apply(op: str, *args: Any, **params: Any) -> Tensor:
@@ -371,7 +301,7 @@ def apply(op: str, *args: Any, **params: Any) -> Tensor:
         except (ValueError, IndexError, TypeError) as exc:
             shapes = " and ".join(str(np.shape(d)) for d in data)
             raise InputError(f"{spec.display}: cannot apply to shapes {shapes}: {str(exc).splitlines()[0]}") from None
-    if spec.kind == "logic" and op not in ("where", "detach"):
+    if spec.kind == "compare":
         out = np.asarray(out).astype(bool)
     t = Tensor(out)
     carries = [spec.vjp_rule(k) is not None for k in range(len(args))]
@@ -414,65 +344,42 @@ def _key(key) -> tuple:
     return tuple(int(k) if isinstance(k, (int, np.integer)) else k for k in key)
 
 
-# ---------------------------------------------------------------- constructors
-def tensor(data: Any, requires_grad: bool = False) -> Tensor:
-    return Tensor(data, requires_grad=requires_grad)
+# ---------------------------------------------------------------- ops by their language names
+def by_name(fn: Function) -> Callable[..., Tensor]:
+    """`fn(*tensors, dim=None, axis=None)`: the language's function `fn.name`, on tensors.
+
+    The argument count picks the op, as in the language (`max(t)` reduces,
+    `max(a, b)` is elementwise); a reduction takes `dim` or `axis`, also as
+    an integer second argument, as PyTorch's `t.sum(0)` and `t.max(1)` do.
+    """
+    reduces = 1 in fn.ops and OPS[fn.ops[1]].kind == "reduction"
+
+    def call(*args: Any, dim: int | None = None, axis: int | None = None) -> Tensor:
+        if reduces and len(args) == 2 and isinstance(args[1], (int, np.integer)) and not isinstance(args[1], bool):
+            args, dim = args[:1], int(args[1])
+        op = fn.ops.get(len(args))
+        if op is None:
+            raise InputError(f"{fn.name} takes {fn.counts()}, got {len(args)}")
+        if OPS[op].kind == "reduction":
+            return apply(op, *args, axis=_axis(dim, axis))
+        if dim is not None or axis is not None:
+            raise InputError(f"{fn.name} with {len(args)} arguments takes no dim or axis")
+        return apply(op, *args)
+    call.__name__ = call.__qualname__ = fn.name
+    call.__doc__ = fn.doc
+    return call
 
 
-def arange(*args, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.arange(*args), requires_grad=requires_grad)
+def _method(f: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def method(self, *args: Any, dim: int | None = None, axis: int | None = None) -> Tensor:
+        return f(self, *args, dim=dim, axis=axis)
+    method.__name__ = method.__qualname__ = f.__name__
+    method.__doc__ = f.__doc__
+    return method
 
 
-def _shape(shape, size) -> tuple:
-    if size is not None:
-        return tuple(size) if isinstance(size, (tuple, list)) else (int(size),)
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
-
-
-def ones(*shape, size=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(_shape(shape, size)), requires_grad=requires_grad)
-
-
-def zeros(*shape, size=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(_shape(shape, size)), requires_grad=requires_grad)
-
-
-def randn(*shape, size=None, seed: int | None = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.random.default_rng(seed).standard_normal(_shape(shape, size)), requires_grad=requires_grad)
-
-
-def linspace(start: float, stop: float, steps: int, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.linspace(start, stop, int(steps)), requires_grad=requires_grad)
-
-
-def _function(op: str) -> Callable[..., Tensor]:
-    def fn(*args, **params):
-        return apply(op, *args, **params)
-    fn.__name__ = op
-    fn.__doc__ = OPS[op].doc
-    return fn
-
-
-dot, matmul, sigmoid, exp, log, sin, cos, tanh, relu, sqrt = (
-    _function(op) for op in ("dot", "matmul", "sigmoid", "exp", "log", "sin", "cos", "tanh", "relu", "sqrt"))
-
-
-def reshape(t: Tensor, *shape) -> Tensor:
-    return t.reshape(*shape)
-
-
-def sum(t: Tensor, dim: int | None = None, axis: int | None = None) -> Tensor:  # noqa: A001 - torch.sum
-    return apply("sum", t, axis=_axis(dim, axis))
-
-
-def mean(t: Tensor, dim: int | None = None, axis: int | None = None) -> Tensor:
-    return apply("mean", t, axis=_axis(dim, axis))
-
-
-def norm(t: Tensor, dim: int | None = None, axis: int | None = None) -> Tensor:
-    return apply("norm", t, axis=_axis(dim, axis))
-
-
-def show(t: Tensor) -> None:
-    """Print the recorded graph with values and adjoints: the rows `diffx graph` shows, as plain text."""
-    print(t.graph().text())
+# Every language function of one or two arguments is a method too (t.sin(), t.sum(0), t.max(), a.dot(b));
+# where(c, a, b) is a function only. Methods written above (detach, reshape) keep their PyTorch meaning.
+for _fn in FUNCTIONS.values():
+    if min(_fn.ops) <= 2 and _fn.extra is None and not hasattr(Tensor, _fn.name):
+        setattr(Tensor, _fn.name, _method(by_name(_fn)))

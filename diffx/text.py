@@ -1,18 +1,54 @@
-"""Numbers, arrays and shapes as short text: shared by every view, plain or rich."""
+"""The one text layer: numbers, arrays, shapes, non-finite values, element labels, counts and times.
+
+Every view (the terminal, graph pictures, traces, messages) formats through
+these, so a value reads the same wherever it appears: infinity is `∞`/`-∞`
+and not-a-number `NaN` for people, and `"Infinity"`/`"-Infinity"`/`"NaN"`
+in JSON.
+"""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 SMALL = 16   # arrays up to this many elements print in full
+JSON_WORDS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+PEOPLE_WORDS = {"nan": "NaN", "inf": "∞", "-inf": "-∞"}
+
+
+def nonfinite(x: float, json: bool = False) -> str | None:
+    """The word for a non-finite number (None for a finite one)."""
+    if math.isfinite(x):
+        return None
+    key = "nan" if x != x else "inf" if x > 0 else "-inf"
+    return (JSON_WORDS if json else PEOPLE_WORDS)[key]
 
 
 def number(x: float, digits: int = 12) -> str:
     x = float(x)
-    if x != x:
-        return "NaN"
-    if x in (float("inf"), float("-inf")):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:.{digits}g}"
+    return nonfinite(x) or f"{x:.{digits}g}"
+
+
+def short(x: float) -> str:
+    """A number in six significant digits (tables of arrays, traces, pictures)."""
+    return number(x, 6)
+
+
+def exact(x: float) -> str:
+    """A number with every digit of its double (disagreement messages, where the last digits matter)."""
+    return number(x, 17)
+
+
+def value_word(v, style: str = "text") -> str:
+    """A value of a kink or a message: a number, an array, 'undefined' (None) or a word (str)."""
+    if v is None:
+        return "undefined"
+    if isinstance(v, str):
+        return v
+    a = np.asarray(v, dtype=float)
+    if a.ndim == 0:
+        return nonfinite(float(a), json=style == "json") or f"{float(a):g}"
+    return array(a)
 
 
 def clip(text: str, width: int) -> str:
@@ -26,20 +62,26 @@ def array(a, limit: int = SMALL) -> str:
     if a.ndim == 0:
         return number(a)
     if a.size <= limit:
-        text = np.array2string(a, separator=", ", formatter={"float_kind": _short}, max_line_width=10_000)
+        text = np.array2string(a, separator=", ", formatter={"float_kind": short}, max_line_width=10_000)
         return " ".join(text.split())        # one line, even for a matrix
     finite = a[np.isfinite(a)]
     span = f"min {number(finite.min())}, max {number(finite.max())}" if finite.size else "no finite values"
-    head = ", ".join(_short(v) for v in a.ravel()[:3])
+    head = ", ".join(short(v) for v in a.ravel()[:3])
     return f"[{head}, …] shape {a.shape}, {span}"
-
-
-def _short(v: float) -> str:
-    return "NaN" if v != v else ("∞" if v > 0 else "-∞") if v in (np.inf, -np.inf) else f"{v:.6g}"
 
 
 def shape(s: tuple) -> str:
     return "scalar" if s == () else "×".join(map(str, s))
+
+
+def index(idx: tuple) -> str:
+    """'[0, 1]' for an element of an array, '' for a scalar."""
+    return f"[{', '.join(map(str, idx))}]" if idx else ""
+
+
+def label(name: str, idx: tuple) -> str:
+    """One element of a variable: 'x[0, 1]' (or 'x' for a scalar)."""
+    return name + index(tuple(idx))
 
 
 def one_line(source: str) -> str:
@@ -51,3 +93,8 @@ def one_line(source: str) -> str:
 def count(n: int, word: str, plural: str | None = None) -> str:
     """'1 pass', '3 passes'."""
     return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def seconds(s: float) -> str:
+    """'0.128 ms', '4.58 s'."""
+    return f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"

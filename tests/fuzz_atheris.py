@@ -10,7 +10,7 @@ import atheris
 
 with atheris.instrument_imports():
     import diffx
-    from diffx.values import read_at
+    from diffx.point import read_at
 
 
 def one_input(data: bytes) -> None:

@@ -66,7 +66,7 @@ def test_evaluation_counts():
 def test_complex_step_refused_for_abs_with_a_reason():
     r = diffx.compare("abs(x)", x=0.5, methods=["reverse", "numeric-complex"])
     assert "complex step needs analytic ops, but abs (v1: abs(x)) is not" in r.methods["numeric-complex"].skipped
-    assert diffx.compare("abs(x)", x=0.5, methods=["numeric"]).methods["numeric"].method == "richardson"
+    assert diffx.compare("abs(x)", x=0.5, methods=["numeric"]).methods["numeric"].scheme == "richardson"
 
 
 def test_complex_step_accepted_for_sin_times_exp():

@@ -1,13 +1,13 @@
 """`diffx compare`: every method and variant, closed forms, expression swell, time budget, batches."""
 import csv
 import json
-import time
 
 import numpy as np
 import pytest
+from bounded import SYMBOLIC_ROOM, diffx_command, finishes
 
 import diffx
-from diffx.methods import ALL_METHODS
+from diffx.registry import EVERY as ALL_METHODS
 
 ND = "exp(x)/sqrt(sin(x)^3+cos(x)^3)"
 
@@ -82,9 +82,8 @@ def logistic(n: int) -> str:
 def test_expression_swell_sizes():
     sizes = []
     for n in range(2, 9):
-        p = diffx.problem(logistic(n), x=0.3)
-        p.want_sizes = True
-        sizes.append(diffx.api.compare_problem(p, ["symbolic"]).methods["symbolic"].extra["sizes"])
+        r = diffx.compare(logistic(n), x=0.3, methods=["symbolic"], sizes=True, symbolic_timeout=SYMBOLIC_ROOM)
+        sizes.append(r.methods["symbolic"].extra["sizes"])
     naive = [s["naive_ops"] for s in sizes]
     cse = [s["cse_ops"] for s in sizes]
     ad = [s["ad_ops"] for s in sizes]
@@ -100,19 +99,25 @@ def test_expression_swell_sizes():
 
 
 def test_sizes_cli(cli):
-    r = cli("compare", logistic(6), "--at", "0.3", "--sizes", "-m", "reverse", "-m", "symbolic")
+    r = cli("compare", logistic(6), "--at", "0.3", "--sizes", "-m", "reverse", "-m", "symbolic",
+            "--symbolic-timeout", str(SYMBOLIC_ROOM))
     assert "derivative size: 2096 operations naive, 93 after common-subexpression elimination, 48 in the AD graph" \
         in r.stdout
 
 
-def test_symbolic_timeout_gives_up_in_time(cli):
-    start = time.perf_counter()
-    r = cli("grad", logistic(16), "--at", "0.3", "--symbolic-timeout", "1")
-    took = time.perf_counter() - start
-    assert took < 1 + 1.0 + 0.5, took      # the budget, plus a second, plus the other methods
-    assert "gave up after 1 s" in r.stdout and r.exit_code == 0
-    d = json.loads(cli("grad", logistic(16), "--at", "0.3", "--symbolic-timeout", "1", "--json").stdout)
-    assert "gave up" in d["methods"]["symbolic"]["skipped"] and d["agree"] is True
+def test_symbolic_timeout_gives_up_and_says_so(cli):
+    """SymPy would take hours on logistic(16) (the naive derivative doubles with every step): the budget
+    stops it and the other methods still answer. How soon after the budget the answer comes:
+    benchmarks/run.py, "symbolic budget"."""
+    # the installed command (its budget on a thread); about 2 s, the bound only catches a budget that never ends
+    r = diffx_command("grad", logistic(16), "--at", "0.3", "--symbolic-timeout", "1", bound=60)
+    assert "gave up after 1 s" in r.stdout and r.returncode == 0, (r.stdout, r.stderr)
+    # the library's default (its budget in a forked process), through the JSON
+    r = finishes(cli, "grad", logistic(16), "--at", "0.3", "--symbolic-timeout", "1", "--json", bound=60,
+                 what="grad --symbolic-timeout 1 --json")
+    d = json.loads(r.stdout)
+    assert "gave up after 1 s" in d["methods"]["symbolic"]["skipped"] and d["agree"] is True
+    assert d["methods"]["reverse"]["gradient"] is not None
 
 
 CASES_TOML = """
@@ -187,7 +192,7 @@ def test_compare_file_api(tmp_path):
     from diffx.batch import read_cases, run_batch
     f = tmp_path / "cases.toml"
     f.write_text(CASES_TOML)
-    b = run_batch(read_cases(f), ["reverse"])
+    b = run_batch(read_cases(f), diffx.options(methods=["reverse"]))
     assert b.summary == {"ok": 1, "disagree": 1, "error": 1}
     def timeless(d):
         for c in d["cases"]:

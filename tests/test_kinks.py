@@ -99,9 +99,9 @@ def test_graph_reports_kinks(cli):
 
 @pytest.mark.parametrize("expr, at, first", [
     ("log(x)", "0", "v1 = log(x) is the first non-finite value (-∞)"),
-    ("sum(1/x)", "1,0", "v2 = 1/x is the first non-finite value (+∞ in 1 of 2 elements)"),
+    ("sum(1/x)", "1,0", "v2 = 1/x is the first non-finite value (∞ in 1 of 2 elements)"),
     ("sqrt(x) + 1", "-1", "v1 = sqrt(x) is the first non-finite value (NaN)"),
-    ("exp(x) * 0 + x", "1000", "v1 = exp(x) is the first non-finite value (+∞)"),
+    ("exp(x) * 0 + x", "1000", "v1 = exp(x) is the first non-finite value (∞)"),
 ])
 def test_non_finite_values_are_traced_to_their_birth(cli, expr, at, first):
     r = cli("grad", expr, "--at", at)
@@ -126,13 +126,16 @@ def test_float32_shows_larger_errors(cli):
     assert d32["methods"]["reverse"]["ulps"] < 8                             # in float32 ulps
 
 
-def test_power_towers_answer_quickly(cli):
-    import time
-    for expr, at in [("9^9^9^9 * x", "1"), ("x^(10^10)", "1.0000001"), ("x^9^9^9", "1"), ("(x+1)^1000", "0.1")]:
-        start = time.perf_counter()
-        r = cli("grad", expr, "--at", at, "--json")
-        assert time.perf_counter() - start < 5, expr
-        assert r.exit_code in (0, 1) and json.loads(r.stdout)["schema_version"] == 1
+POWER_TOWERS = [("9^9^9^9 * x", "1"), ("x^(10^10)", "1.0000001"), ("x^9^9^9", "1"), ("(x+1)^1000", "0.1")]
+
+
+def test_power_towers_are_answered(cli):
+    """Exact powers like 9^9^9^9 must never be computed: each answers in a tenth of a second (against a
+    5 s bound in benchmarks/run.py, "power towers"); the bound here only catches a hang."""
+    from bounded import finishes
+    for expr, at in POWER_TOWERS:
+        r = finishes(cli, "grad", expr, "--at", at, "--json", bound=60, what=f"diffx grad {expr}")
+        assert r.exit_code in (0, 1) and json.loads(r.stdout)["schema_version"] == 1, (expr, r.stderr)
 
 
 def test_no_false_kinks_on_the_smooth_corpus():

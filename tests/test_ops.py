@@ -3,14 +3,17 @@
 A new op cannot be added without a sample here (the first test fails) and
 without all of its rules passing the checks below.
 """
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from diffx.api import compare_problem
+from diffx.comparison import compare
 from diffx.engine import backward, evaluate, forward_tangents
 from diffx.graph import Graph
 from diffx.limits import DEFAULT_LIMITS
-from diffx.methods import Problem
+from diffx.options import options
+from diffx.problem import evaluated
 from diffx.ops import OPS
 
 rng = np.random.default_rng(1234)
@@ -99,7 +102,7 @@ def one_op_problem(name):
     g.output = g.add("sum", (g.add("mul", (c, y)),))
     point = {f"a{k}": v for k, v in enumerate(inputs)}
     wrt = [f"a{k}" for k in range(len(inputs))]
-    return Problem.build(g, point, wrt, DEFAULT_LIMITS), inputs, params
+    return evaluated(g, point, wrt, options(limits=DEFAULT_LIMITS)), inputs, params
 
 
 @pytest.mark.parametrize("name", TABLE)
@@ -124,7 +127,8 @@ def test_forward_and_reverse_rules_are_transposes(name):
 @pytest.mark.parametrize("name", TABLE)
 def test_rules_match_finite_differences_and_sympy(name):
     p, inputs, params = one_op_problem(name)
-    r = compare_problem(p, ["reverse", "forward", "symbolic", "numeric"], rtol=1e-6, atol=1e-7)
+    r = compare(replace(p, options=options(p.options, methods=["reverse", "forward", "symbolic", "numeric"],
+                                             rtol=1e-6, atol=1e-7)))
     assert r.methods["reverse"].ran and r.methods["forward"].ran and r.methods["numeric"].ran
     if OPS[name].sym is None:
         assert OPS[name].kind == "internal", f"{name} needs a SymPy translation"
@@ -147,9 +151,42 @@ def test_sympy_translation_matches_numpy_forward(name):
 @pytest.mark.parametrize("name", TABLE)
 def test_reverse_rules_are_differentiable(name):
     """Forward-over-reverse (the rules run on traced values) matches differences of the gradient."""
-    from diffx.derivatives import hessian_numeric, hessian_reverse
+    from diffx import ad, numeric_methods
     p, inputs, params = one_op_problem(name)
-    h = hessian_reverse(p).gradient
-    n = hessian_numeric(p).gradient
+    h = ad.hessian_reverse(p).derivative
+    n = numeric_methods.hessian(p).derivative
     for key in h:
         np.testing.assert_allclose(h[key], n[key], rtol=1e-5, atol=1e-6, err_msg=f"{name} {key}")
+
+
+@pytest.mark.parametrize("name", TABLE)
+def test_output_size_is_declared_where_it_can_grow(name):
+    """The element limit sees every op: `out_size` gives the real size; an op without it never grows.
+
+    Pointwise ops of several inputs make the broadcast of their shapes (the engine's generic rule);
+    any other op without `out_size` must make no more elements than its largest input.
+    """
+    op = OPS[name]
+    inputs, params = sample(name)
+    y = np.asarray(op.forward(*inputs, **params))
+    shapes = [np.shape(a) for a in inputs]
+    if op.out_size is not None:
+        assert op.out_size(shapes, params) == y.size, f"{name}: out_size disagrees with the forward"
+    elif op.pointwise and len(inputs) > 1:
+        assert y.size == int(np.prod(np.broadcast_shapes(*shapes))), name
+    else:
+        assert y.size <= max(np.size(a) for a in inputs), (
+            f"{name} makes {y.size} elements from inputs of at most {max(np.size(a) for a in inputs)}: "
+            "declare out_size, or the element limit does not see it")
+
+
+@pytest.mark.parametrize("name", [n for n in TABLE if OPS[n].out_size is not None])
+def test_the_element_limit_refuses_a_growing_op(name):
+    from diffx.errors import LimitError
+    from diffx.limits import Limits
+    inputs, params = sample(name)
+    size = OPS[name].out_size([np.shape(a) for a in inputs], params)
+    g = Graph(limits=Limits(max_elements=size - 1))
+    g.output = g.add(name, tuple(g.var(f"a{k}") for k in range(len(inputs))), params)
+    with pytest.raises(LimitError, match="elements; the limit is"):
+        evaluate(g, {f"a{k}": v for k, v in enumerate(inputs)})

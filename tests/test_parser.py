@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import diffx
-from diffx.parser import parse_constant, tokenize
+from diffx.lexer import tokenize
+from diffx.parser import parse_constant
 
 
 def shape_of(src: str) -> str:

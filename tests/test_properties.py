@@ -4,12 +4,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import diffx
+from bounded import SYMBOLIC_ROOM
+
+ROOMY = diffx.Limits(symbolic_seconds=SYMBOLIC_ROOM)     # every method must run: SymPy's budget is no issue here
 
 leaves = st.sampled_from(["x", "y", "x", "y", "2", "0.5", "3"])
 unary = st.sampled_from(["sin({})", "cos({})", "tanh({})", "sigmoid({})", "exp(sin({}))", "sqrt(1 + ({})^2)",
                          "log(2 + cos({}))", "-({})", "atan({})", "softplus({})", "({})^2"])
 binary = st.sampled_from(["({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (1 + ({})^2)",
-                          "max({}, {})" if False else "({}) * ({}) + 1"])
+                          "({}) * ({}) + 1", "max({}, {})"])   # a kink where both sides meet: explained, not a failure
 
 
 def extend(children):
@@ -30,7 +33,7 @@ def test_scalar_expressions_agree(expr, x, y):
     values = {k: v for k, v in {"x": x, "y": y}.items() if k in graph.variables}
     assume(values)
     r = diffx.compare(graph, methods=["reverse", "forward", "symbolic", "numeric"], rtol=1e-5, atol=1e-6,
-                      **values)
+                      limits=ROOMY, **values)
     assume(np.all(np.isfinite(np.asarray(r.value))) and abs(float(r.value)) < 1e6)
     for m in r.methods.values():
         assert m.ran, m.skipped
@@ -53,6 +56,6 @@ def test_vector_expressions_agree(template, f, seed):
     values = {"x": rng.uniform(-1.5, 1.5, 3), "A": rng.uniform(-1, 1, (2, 3))}
     values = {k: v for k, v in values.items() if k in graph.variables}
     r = diffx.compare(graph, methods=["reverse", "forward", "symbolic", "numeric"], rtol=1e-5, atol=1e-6,
-                      **values)
+                      limits=ROOMY, **values)
     assert r.agree, (expr, r.disagreements)
     assert all(m.ran for m in r.methods.values())

@@ -1,116 +1,25 @@
-"""`diffx plot` and graph export (DOT, SVG, PNG, Mermaid): pictures of f, its derivatives and its graph.
+"""The terminal plot of `diffx plot`: f and its derivatives (and their errors) drawn with plotext.
 
-The library computes (diffx.plotdata, diffx.export); this module decides what
-goes where and draws in the terminal with plotext, imported only when a plot
-is drawn. plotext 5 and 6 have different interfaces; `draw` picks one small
-drawing function for each, both fed the same `Panel`s.
+plotext is imported only when a plot is drawn. plotext 5 and 6 have
+different interfaces; `draw` picks one small drawing function for each,
+both fed the same `Panel`s.
 """
 from __future__ import annotations
 
 import math
-import sys
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Optional
 
 import numpy as np
-import typer
 
 from diffx.errors import InputError
-
-from . import output
 from diffx.text import clip
 
-from .app import At, Debug, Expr, Json, LimitOpt, Seed, SymbolicTimeout, _guard, _limits, app
+from .output import flagged
 
-DEFAULT_HEIGHT = 22          # rows of the curves panel; the error panel gets two thirds of it
 MIN_WIDTH, MIN_HEIGHT = 30, 8
 COLOURS = (33, 208, 34, 160, 127, 37, 244)     # 256-colour codes: plotext draws with them, the key repeats them
 MARKERS = ("•", "+", "x", "o", "*", "#", "@")    # without colour, curves differ by marker
-ERROR_METHODS = ("symbolic", "numeric")          # what --error compares when no --method is given
-
-
-# ---------------------------------------------------------------- diffx plot
-
-@app.command()
-def plot(
-    expr: Expr,
-    start: Annotated[float, typer.Option("--from", help="Left end of the plotted range.")] = -5.0,
-    stop: Annotated[float, typer.Option("--to", help="Right end of the plotted range.")] = 5.0,
-    points: Annotated[int, typer.Option(help="Number of grid points.")] = 400,
-    over: Annotated[Optional[str], typer.Option(
-        help="The variable along the x axis (needed when there are several; fix the others with --at).")] = None,
-    at: At = None,
-    order: Annotated[int, typer.Option(help="Highest derivative drawn: 1 (f′) or 2 (f′ and f″).")] = 1,
-    method: Annotated[Optional[list[str]], typer.Option(
-        "--method", "-m", help="Add a derivative curve (repeatable): forward, symbolic, numeric (central "
-                               "differences), or numeric-SCHEME (forward, backward, central, richardson, complex). "
-                               "Reverse AD is always drawn.")] = None,
-    error: Annotated[bool, typer.Option(
-        "--error", help="Also plot |method − reverse AD| point by point on a log scale "
-                        "(symbolic and numeric unless --method says otherwise).")] = False,
-    out: Annotated[Optional[str], typer.Option(
-        "--out", "-o", help="Write an image (.png, .svg or .pdf; needs the 'plot' extra, matplotlib) "
-                            "instead of drawing in the terminal.")] = None,
-    width: Annotated[Optional[int], typer.Option(help="Terminal plot width in columns (default: the terminal's).")] = None,
-    height: Annotated[Optional[int], typer.Option(help="Terminal plot height in rows.")] = None,
-    symbolic_timeout: SymbolicTimeout = 5.0,
-    seed: Seed = 0,
-    limit: LimitOpt = None,
-    json_: Json = False,
-    debug: Debug = False,
-) -> None:
-    """Plot f and its derivatives over a range: reverse AD over the whole grid in one sweep, and other methods.
-
-    Example: diffx plot "sin(x)" --from -20 --to 20
-    """
-    def body() -> int:
-        from diffx.plotdata import check_image_path, plot_data, save_figure
-        if out is not None:
-            check_image_path(out)                 # a bad name fails before any work
-        limits = _limits(symbolic_timeout, limit)
-        graph, point = _read(expr, at, seed, limits)
-        data = plot_data(graph, over=over, start=start, stop=stop, points=points, order=order,
-                         methods=plot_methods(method, error), at=point, seed=seed, limits=limits)
-        if out is not None:
-            output.note(f"wrote {save_figure(data, out, errors=error)}")
-        if json_:
-            output.emit_json(data.to_dict())
-        elif out is None:
-            size = _size(width, height)
-            colour = output.console().color_system is not None
-            _stdout(terminal_plot(data, errors=error, width=size[0], height=size[1], colour=colour))
-        return output.EXIT_OK
-    _guard(debug, body)
-
-
-def plot_methods(method: list[str] | None, error: bool) -> list[str]:
-    """The methods to draw: reverse AD, what --method adds, and what --error needs to compare."""
-    if method:
-        if error and set(method) <= {"reverse"}:
-            raise InputError("--error compares methods with reverse AD: add --method numeric or --method symbolic")
-        return ["reverse", *method]
-    return ["reverse", *(ERROR_METHODS if error else ())]
-
-
-def _read(expr: str, at: list[str] | None, seed: int, limits):
-    """The graph and the --at values (the plotted variable gets the grid, not a value)."""
-    from diffx.functions import Seeded
-    from diffx.parser import parse
-    from diffx.values import read_at
-    rng = Seeded(seed)
-    graph = parse(output.read_expression(expr), limits=limits, rng=rng)
-    return graph, read_at(at or [], graph.variables, rng=rng, limits=limits)
-
-
-def _size(width: int | None, height: int | None) -> tuple[int, int]:
-    width = output.console().width if width is None else width
-    height = DEFAULT_HEIGHT if height is None else height
-    if width < MIN_WIDTH or height < MIN_HEIGHT:
-        raise InputError(f"a terminal plot needs at least {MIN_WIDTH} columns and {MIN_HEIGHT} rows "
-                         f"(got --width {width}, --height {height})")
-    return width, height
 
 
 # ---------------------------------------------------------------- what the terminal plot shows
@@ -147,7 +56,8 @@ def finite_runs(x: np.ndarray, y: np.ndarray) -> list[tuple[list[float], list[fl
 
 
 def curves_panel(data) -> Panel:
-    from diffx.plotdata import curve_label, title
+    from diffx.figure import title
+    from diffx.plotdata import curve_label
     panel = Panel(title(data, width=60), data.over, _xlim(data), ylim=data.y_limits())
     panel.series = [Series(curve_label(k, name, data.over), finite_runs(data.x, y), i)
                     for i, (k, name, y) in enumerate(data.curves())]
@@ -200,7 +110,7 @@ def caption(data, errors: bool, colour: bool = False, width: int = 100) -> list[
                 + _agreement(summary.get(k, {}).get(name), data.over))
         lines += _wrap(text, width, _key(i, colour) + " ")
     notes = [f"symbolic {ORDER_NAMES[k]}({data.over}) = {clip(text, 200)}" for k, text in data.formulas.items()]
-    notes += [f"{ORDER_NAMES[k]} {method_label(name)}: skipped, {why}"
+    notes += [f"{ORDER_NAMES[k]} {method_label(name)}: skipped, {flagged(why)}"
               for k, skipped in data.skipped.items() for name, why in skipped.items()]
     notes += _gap_notes(data)
     limits = data.y_limits()
@@ -341,102 +251,3 @@ def _draw_v5(plt, panels: list[tuple[Panel, int]], width: int, colour: bool) -> 
     return text if colour else plt.uncolorize(text)
 
 
-# ---------------------------------------------------------------- diffx graph --format / --out
-
-GRAPH_FORMATS = ("table", "tree", "json", "dot", "mermaid", "markdown", "svg", "png")
-SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid",
-            ".md": "markdown", ".markdown": "markdown", ".json": "json"}
-TEXT_FORMATS = ("json", "dot", "mermaid", "markdown")
-
-
-def graph_format(fmt: str | None, view: str, json_: bool, out: str | None) -> str:
-    """The one output format that --format, --out's extension, --json and --view ask for."""
-    if fmt is not None and fmt not in GRAPH_FORMATS:
-        raise InputError(f"--format {fmt}: choose from {', '.join(GRAPH_FORMATS)}")
-    asked = {"--format": fmt, "--json": "json" if json_ else None, "--view": "tree" if view == "tree" else None,
-             "--out": SUFFIXES.get(Path(out).suffix.lower()) if out else None}
-    wanted = {v for v in asked.values() if v}
-    if len(wanted) > 1:
-        said = ", ".join(f"{k} {v}" if k != "--json" else k for k, v in asked.items() if v)
-        raise InputError(f"these options ask for different outputs: {said}")
-    if out and not wanted:
-        raise InputError(f"--out {out}: cannot tell the format from the extension; use "
-                         f"{', '.join(SUFFIXES)}, or give --format")
-    return wanted.pop() if wanted else "table"
-
-
-def write_graph(rep, fmt: str, out: str | None) -> int:
-    """Send the graph in `fmt` to --out, or to stdout (the terminal views and the text formats)."""
-    if fmt in ("table", "tree"):
-        return _write_view(rep, fmt, out)
-    if fmt in TEXT_FORMATS:
-        _deliver(graph_text(rep, fmt), out)
-        return output.EXIT_OK
-    return _write_image(rep, fmt, out)
-
-
-def graph_text(rep, fmt: str) -> str:
-    import json
-    from diffx import export
-    makers = {"json": lambda: json.dumps(rep.to_dict(), allow_nan=False) + "\n",
-              "dot": lambda: export.to_dot(rep),
-              "mermaid": lambda: export.to_mermaid(rep),
-              "markdown": lambda: export.to_mermaid(rep, fenced=True)}
-    return makers[fmt]()
-
-
-def _write_view(rep, fmt: str, out: str | None) -> int:
-    from .render import graph_table, graph_tree
-    view = graph_tree(rep) if fmt == "tree" else graph_table(rep)
-    if out is None:
-        output.console().print(view)
-        return output.EXIT_OK
-    from rich.console import Console
-    with _open(out, "w") as fh:
-        Console(file=fh, width=120, no_color=True, highlight=False, emoji=False).print(view)
-    output.note(f"wrote {out}")
-    return output.EXIT_OK
-
-
-def _write_image(rep, fmt: str, out: str | None) -> int:
-    """SVG or PNG through Graphviz; without `dot`, the DOT text is saved so it can be drawn later."""
-    from diffx import export
-    if out is None and fmt == "png":
-        raise InputError("PNG is binary: give a file with --out graph.png")
-    text = export.to_dot(rep)
-    try:
-        image = export.render(text, fmt)
-    except export.GraphvizMissing as exc:
-        if out is None:
-            raise InputError(f"{exc.message}; or write the DOT text with --format dot") from None
-        dot_path = Path(out).with_suffix(".dot")
-        _deliver(text, str(dot_path), say=False)
-        raise InputError(f"{exc.message}; wrote {dot_path} instead, which draws with: "
-                         f"dot -T{fmt} {dot_path} -o {out}") from None
-    if out is None:
-        _stdout(image.decode("utf-8"))
-    else:
-        _deliver(image, out)
-    return output.EXIT_OK
-
-
-def _stdout(text: str) -> None:
-    sys.stdout.write(text)
-
-
-def _deliver(content: str | bytes, out: str | None, say: bool = True) -> None:
-    """Text or bytes to the --out file (then a note on stderr), or text to stdout."""
-    if out is None:
-        _stdout(content)
-        return
-    with _open(out, "wb" if isinstance(content, bytes) else "w") as fh:
-        fh.write(content)
-    if say:
-        output.note(f"wrote {out}")
-
-
-def _open(path: str, mode: str):
-    try:
-        return open(path, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None

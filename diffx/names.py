@@ -1,8 +1,10 @@
-"""The functions of the expression language, mapped onto the op table.
+"""The names of the expression language: functions (from the op table), generators and constants.
 
-A surface name resolves to an op by its argument count (`max(x)` is a
-reduction, `max(a, b)` is elementwise). Generators (`arange`, `randn`, ...)
-take constant arguments and become constant nodes at parse time.
+Every op's `names` field says which names call it, so a new op reaches the
+language by its entry alone. A surface name resolves to an op by its argument
+count (`max(x)` is a reduction, `max(a, b)` is elementwise). Generators
+(`arange`, `randn`, ...) take constant arguments and become constant nodes at
+parse time.
 """
 from __future__ import annotations
 
@@ -34,39 +36,22 @@ class Function:
 FUNCTIONS: dict[str, Function] = {}
 
 
-def _fn(name, ops, **kw):
-    FUNCTIONS[name] = Function(name, ops, **kw)
+def _register(op) -> None:
+    """Every name of an op's `names` calls it; one name may call several ops, told apart by argument count."""
+    count = 1 if op.trailing else op.arity
+    assert count is not None or not op.names, f"{op.name}: a variadic op has syntax, not a call name"
+    for name in op.names:
+        old = FUNCTIONS.get(name)
+        ops = dict(old.ops) if old else {}
+        assert count not in ops, f"{name} with {count} arguments calls both {ops.get(count)} and {op.name}"
+        ops[count] = op.name
+        reduces = op.kind == "reduction" or (old is not None and "axis" in old.kwargs)
+        doc = op.doc if old is None else f"{old.doc}; {op.doc}"
+        FUNCTIONS[name] = Function(name, ops, kwargs=("axis",) if reduces else (), extra=op.trailing, doc=doc)
 
 
 for _op in OPS.values():
-    if _op.kind == "elementwise" and _op.arity == 1 and _op.infix is None:
-        _fn(_op.name, {1: _op.name}, doc=_op.doc)
-_fn("max", {1: "amax", 2: "maximum"}, kwargs=("axis",), doc="max(x, axis=None) reduces; max(a, b) is elementwise")
-_fn("min", {1: "amin", 2: "minimum"}, kwargs=("axis",), doc="min(x, axis=None) reduces; min(a, b) is elementwise")
-_fn("where", {3: "where"}, doc=OPS["where"].doc)
-for _name in ("sum", "mean", "prod", "norm", "logsumexp", "softmax"):
-    _fn(_name, {1: _name}, kwargs=("axis",), doc=OPS[_name].doc)
-for _name in ("dot", "matmul", "outer"):
-    _fn(_name, {2: _name}, doc=OPS[_name].doc)
-_fn("transpose", {1: "transpose"}, doc=OPS["transpose"].doc)
-_fn("trace", {1: "trace"}, doc=OPS["trace"].doc)
-_fn("reshape", {1: "reshape"}, extra="shape", doc="reshape(x, 2, 2)")
-_fn("ln", {1: "log"}, doc="natural log (alias of log)")
-_fn("detach", {1: "detach"}, doc=OPS["detach"].doc)
-_fn("stop_gradient", {1: "detach"}, doc="alias of detach")
-
-
-class Seeded:
-    """A random generator made on first use: importing numpy.random costs start-up time."""
-
-    def __init__(self, seed: int = 0):
-        self.seed = seed
-        self._generator = None
-
-    def generator(self) -> np.random.Generator:
-        if self._generator is None:
-            self._generator = np.random.default_rng(self.seed)
-        return self._generator
+    _register(_op)
 
 
 def _arange(*a):

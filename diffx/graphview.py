@@ -79,7 +79,8 @@ class GraphReport:
 
 def report(graph: Graph, values: list) -> GraphReport:
     """Values and adjoints of every node (a non-scalar output is seeded with ones)."""
-    from .methods import quiet
+    from .diagnostics import find_kinks, first_nonfinite
+    from .engine import quiet
     out = values[graph.output]
     with quiet():
         adj = backward(graph, values, np.ones(np.shape(out)))
@@ -94,6 +95,6 @@ def report(graph: Graph, values: list) -> GraphReport:
             adjoint=None if adj[node.id] is None else np.asarray(adj[node.id], dtype=np.float64),
             status=status, text=graph.text(node), describe=graph.describe(node)))
     note = None if np.shape(out) == () else f"the output has shape {np.shape(out)}; adjoints are of sum(output)"
-    from .kinks import find, first_nonfinite
-    return GraphReport(graph.source, graph.nodes[graph.output].name, nodes, note,
-                       find(graph, values, list(graph.variables)), first_nonfinite(graph, values))
+    with quiet():
+        kinks, nonfinite = find_kinks(graph, values, list(graph.variables)), first_nonfinite(graph, values)
+    return GraphReport(graph.source, graph.nodes[graph.output].name, nodes, note, kinks, nonfinite)

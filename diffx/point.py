@@ -1,4 +1,4 @@
-"""The point: values for the variables, read from `--at` text or Python objects.
+"""The point: values for the variables, read from `name=value` texts or Python objects.
 
 A value is a number, an array, or a constant expression in the same safe
 language (`[[1, 2], [3, 4]]`, `arange(4)`, `randn(4, 5)`); integers become
@@ -49,7 +49,7 @@ def _vector_text(text: str) -> str:
 
 def read_at(texts: Iterable[str], names: Iterable[str], *, rng,
             limits: Limits = DEFAULT_LIMITS) -> dict[str, np.ndarray]:
-    """Read `--at` options: `x=0,1,2,3` (named) or `0,1,2,3` (when there is one variable, of `names`)."""
+    """Read `at` texts: `x=0,1,2,3` (named) or `0,1,2,3` (when there is one variable, of `names`)."""
     names = list(names.variables if isinstance(names, Graph) else names)
     point: dict[str, np.ndarray] = {}
     for text in texts:
@@ -59,8 +59,8 @@ def read_at(texts: Iterable[str], names: Iterable[str], *, rng,
         elif len(names) == 1:
             name, body = names[0], text
         else:
-            raise InputError(f"--at {text!r} has no name, but the expression has {len(names)} "
-                             f"variables ({', '.join(names) or 'none'}): write --at name=value")
+            raise InputError(f"at={text!r} has no name, but the expression has {len(names)} "
+                             f"variables ({', '.join(names) or 'none'}): write at=name=value", option="at")
         if name in point:
             raise InputError(f"two values for {name}")
         point[name] = value_of(body, name=name, rng=rng, limits=limits)
@@ -79,7 +79,7 @@ def bind(graph: Graph, values: Mapping[str, Any], *, rng,
     missing = [k for k in graph.variables if k not in values]
     if missing:
         raise InputError(f"no value for {', '.join(missing)}: give "
-                         + " ".join(f"--at {k}=..." for k in missing))
+                         + " ".join(f"at={k}=..." for k in missing), option="at")
     return {k: value_of(values[k], name=k, rng=rng, limits=limits) for k in graph.variables}
 
 
@@ -90,15 +90,15 @@ def choose_wrt(graph: Graph, wrt: Iterable[str] | str | None) -> list[str]:
     names = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt) if w.strip()]
     unknown = [w for w in names if w not in graph.variables]
     if unknown:
-        raise InputError(f"--wrt {', '.join(unknown)}: not a variable of the expression "
-                         f"(its variables: {', '.join(graph.variables) or 'none'})")
+        raise InputError(f"wrt={', '.join(unknown)}: not a variable of the expression "
+                         f"(its variables: {', '.join(graph.variables) or 'none'})", option="wrt")
     if not names:
-        raise InputError("--wrt names no variable")
+        raise InputError("wrt= names no variable", option="wrt")
     return list(dict.fromkeys(names))
 
 
 def read_directions(texts: Iterable[str], graph: Graph, point: dict[str, np.ndarray], *, rng,
-                    limits: Limits = DEFAULT_LIMITS, what: str = "--tangent") -> dict[str, np.ndarray]:
+                    limits: Limits = DEFAULT_LIMITS, what: str = "tangent") -> dict[str, np.ndarray]:
     """Read tangent directions: `x` (ones in x's shape), `x=1,0,0`, or `1,0,0` for the one variable."""
     out: dict[str, np.ndarray] = {}
     for text in texts:
@@ -112,9 +112,9 @@ def read_directions(texts: Iterable[str], graph: Graph, point: dict[str, np.ndar
         elif len(graph.variables) == 1:
             name, body = next(iter(graph.variables)), text
         else:
-            raise InputError(f"{what} {text!r} has no name: write {what} name=value or {what} name")
+            raise InputError(f"{what}={text!r} has no name: write {what}=name=value or {what}=name", option=what)
         if name not in graph.variables:
-            raise InputError(f"{what} {name}: not a variable of the expression "
-                             f"(its variables: {', '.join(graph.variables)})")
+            raise InputError(f"{what}={name}: not a variable of the expression "
+                             f"(its variables: {', '.join(graph.variables)})", option=what)
         out[name] = value_of(body, name=f"the {what} of {name}", rng=rng, limits=limits)
     return out

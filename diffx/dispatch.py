@@ -1,0 +1,33 @@
+"""`P`, one function per op: numpy on arrays, a recorded node on traced values.
+
+Rules are written with Python operators and `P`, never with numpy directly,
+so one rule serves fast numeric gradients and gradients that are themselves
+graphs. `P` sits in its own module so the rule helpers (`forwards`) can use it
+without importing the op table; `ops` fills it once the table exists.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, Callable
+
+P = SimpleNamespace()
+
+
+def dispatcher(op) -> Callable:
+    forward = op.forward
+
+    def call(*args: Any, **params: Any):
+        for a in args:
+            if getattr(a, "_diffx_traced", False):
+                return a.record(op.name, args, params)
+        return forward(*args, **params)
+    call.__name__ = op.name
+    call.__doc__ = op.doc
+    return call
+
+
+def fill(ops: dict) -> None:
+    """Give `P` one dispatcher per op that has a forward (leaves of the point have none)."""
+    for name, op in ops.items():
+        if op.forward is not None:
+            setattr(P, name, dispatcher(op))

@@ -1,0 +1,54 @@
+"""The README's function table names exactly what the language (and `diffx.Tensor`) offers.
+
+The names come from the op table (diffx.names builds them from each op's
+`names`), so an op added without a README entry fails here.
+"""
+import re
+from pathlib import Path
+
+import diffx
+from diffx.names import FUNCTIONS, GENERATORS
+from diffx.ops import OPS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def function_table() -> dict[str, set[str]]:
+    """Row heading -> the names in backticks on that row, of the table that starts `| functions | |`."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| functions | |")
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        heading, cell = line.strip("|").split("|", 1)
+        names = set()
+        for code in re.findall(r"`([^`]*)`", cell):
+            calls = set(re.findall(r"\b([A-Za-z_][A-Za-z_0-9]*)\s*\(", code))     # `max(a, b)`
+            names |= calls or {w for w in code.split() if w.isidentifier()}   # `sin cos tan`
+        rows[heading.strip()] = names
+    return rows
+
+
+def test_readme_lists_every_function_and_no_other():
+    listed = set().union(*function_table().values())
+    offered = set(FUNCTIONS) | set(GENERATORS)
+    assert offered - listed == set(), f"add to the README's function table: {sorted(offered - listed)}"
+    assert listed - offered == set(), f"the README lists names the language lacks: {sorted(listed - offered)}"
+
+
+def test_readme_rows_follow_the_op_kinds():
+    rows = function_table()
+    elementwise = {n for op in OPS.values() if op.kind == "elementwise" and op.arity == 1 for n in op.names}
+    reductions = {n for op in OPS.values() if op.kind == "reduction" for n in op.names}
+    assert elementwise <= rows["elementwise"], sorted(elementwise - rows["elementwise"])
+    reduction_row = rows["reductions (optional `axis=`)"]
+    assert reductions <= reduction_row, sorted(reductions - reduction_row)
+    assert set(GENERATORS) == rows["constant generators"]
+
+
+def test_every_language_function_is_a_tensor_function_and_method():
+    for name, fn in FUNCTIONS.items():
+        assert callable(getattr(diffx.tensor_functions, name)), name
+        if min(fn.ops) <= 2:
+            assert callable(getattr(diffx.Tensor, name)), f"Tensor.{name}"
