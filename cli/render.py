@@ -123,12 +123,12 @@ def symbolic_lines(r: Comparison, style: str) -> list:
     """The symbolic formulas (closed form in matrix notation where there is one) and the sizes."""
     from rich.text import Text
     sym = r.methods.get("symbolic")
-    if sym is None or not sym.ran or sym.formula is None:
+    if sym is None or not sym.ran:
         return []
     lines = [Text("")]
     closed = sym.extra.get("closed_form", {})
     what = "vᵀ·∂f/∂{}" if r.kind == "vjp" else "∂f/∂{}"
-    for name, f in sym.formula_text(style).items():
+    for name, f in (sym.formula_text(style) or {}).items():
         label = "symbolic " + what.format(name)
         if name in closed:
             ones = "; onesN is the vector of N ones" if "ones" in closed[name] else ""

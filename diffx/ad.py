@@ -98,7 +98,7 @@ def jacobian_reverse(p: Problem) -> MethodResult:
 # ---------------------------------------------------------------- Jacobian-vector products
 def contract(jac: dict[str, np.ndarray], t: dict[str, np.ndarray], out_shape: tuple) -> np.ndarray:
     """J·t from the blocks of a Jacobian."""
-    total = np.zeros(out_shape)
+    total = np.zeros(out_shape, dtype=np.result_type(*jac.values(), *t.values()))
     for name, J in jac.items():
         total = total + np.tensordot(J, t[name], axes=t[name].ndim)
     return total
