@@ -20,7 +20,8 @@ FLAGS = {"at": "--at", "wrt": "--wrt", "tangent": "--tangent", "vjp": "--vjp", "
          "random_seed": "--random-seed", "numeric": "--numeric", "order": "--order", "dtype": "--dtype",
          "mode": "--mode", "methods": "--method", "symbolic_timeout": "--symbolic-timeout", "rtol": "--rtol",
          "atol": "--atol", "python": "--python", "over": "--over", "start": "--from", "stop": "--to",
-         "points": "--points", "out": "--out", "limit": "--limit", "output": "--output", "strict": "--strict", "sizes": "--sizes"}
+         "points": "--points", "out": "--out", "limit": "--limit", "format": "--format", "output": "--output",
+         "strict": "--strict", "sizes": "--sizes"}
 KINDS = {"kind='jacobian'": "diffx jacobian", "kind='hessian'": "diffx hessian"}
 _LIMIT = re.compile(r"limits=Limits\((\w+)=N\)")
 _PARAMETER = re.compile(r"(?<![\w.\-'\"])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")=(True\b)?(?=(\)|\s|$)?)")

@@ -236,7 +236,7 @@ def render(dot_text: str, fmt: str, *, timeout: float = RENDER_SECONDS) -> bytes
                               timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise InputError(f"Graphviz dot took more than {timeout:g} s to lay out the graph; "
-                         "write the DOT text instead (--format dot)") from None
+                         "write the DOT text instead (format='dot')", option="format") from None
     except OSError as exc:
         raise InputError(f"cannot run {program}: {exc.strerror or exc}") from None
     if done.returncode != 0:

@@ -67,14 +67,6 @@ class Graph:
         """The source text a node was built from ('' when it has none)."""
         return self.source[node.span[0]:node.span[1]]
 
-    def consumers(self) -> list[list[int]]:
-        """For each node, the nodes that use it (once per use)."""
-        out: list[list[int]] = [[] for _ in self.nodes]
-        for node in self.nodes:
-            for i in node.inputs:
-                out[i].append(node.id)
-        return out
-
     def reaches_output(self) -> list[bool]:
         """Which nodes have a path to the output."""
         seen = [False] * len(self.nodes)

@@ -69,9 +69,9 @@ GENERATORS = {
     "eye": (lambda rng, n, m=None: np.eye(_whole(n), None if m is None else _whole(m)),
             lambda n, m=None: _whole(n) * _whole(n if m is None else m), "eye(n)"),
     "randn": (lambda rng, *s: rng.standard_normal(_dims(s)), lambda *s: _size(s),
-              "standard normal samples, randn(4, 5); reproducible with --seed"),
+              "standard normal samples, randn(4, 5); reproducible with random_seed="),
     "rand": (lambda rng, *s: rng.random(_dims(s)), lambda *s: _size(s),
-             "uniform samples in [0, 1), rand(3); reproducible with --seed"),
+             "uniform samples in [0, 1), rand(3); reproducible with random_seed="),
 }
 
 

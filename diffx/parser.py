@@ -381,7 +381,8 @@ def _guarded(program):
     try:
         return program()
     except RecursionError:
-        raise LimitError("the expression nests deeper than Python's stack allows; lower --limit max_depth") from None
+        raise LimitError("the expression nests deeper than Python's stack allows; lower it with "
+                         "limits=Limits(max_depth=N)") from None
 
 
 def parse_constant(source: str, *, limits: Limits = DEFAULT_LIMITS,

@@ -17,7 +17,6 @@ import numpy as np
 
 from . import engine
 from .errors import DiffxError, InputError, NotScalarError
-from .graph import Graph
 from .names import FUNCTIONS, Function
 from .recording import Recording, recording  # noqa: F401 - Recording is part of this module's interface
 from .ops import OPS
@@ -193,9 +192,6 @@ class Tensor:
         return f"tensor({body}, requires_grad=True)" if self._requires_grad else f"tensor({body})"
 
     # ------------------------------------------------------------ recording
-    def _op(self, op: str, *args: Any, **params: Any) -> "Tensor":
-        return apply(op, self, *args, **params)
-
     def __add__(self, o): return apply("add", self, o)
     def __radd__(self, o): return apply("add", o, self)
     def __sub__(self, o): return apply("sub", self, o)
