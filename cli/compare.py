@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from . import output
-from .params import (At, Atol, Debug, DType, Json, Latex, LimitOpt, Methods, Order, Precision, Pretty, Python,
-                     RandomSeed, Rtol, Seed, Sizes, Strict, SymbolicTimeout, Tangent, Vjp, Wrt, formula_style, guard,
-                     run_options, show, source)
+from .params import Order, Python, Tangent, Vjp, common, formula_style, guard, run_options, show, source
 
 
+@common("at", "wrt", "method", "seed", "random_seed", "rtol", "atol", "symbolic_timeout", "sizes", "latex",
+        "pretty", "strict", "dtype", "limit", "json_", "debug")
 def compare(
     expr: Annotated[Optional[str], typer.Argument(
         help="The expression ('-' standard input, '@FILE' a file); omit it with --file.", show_default=False)] = None,
-    at: At = None,
-    wrt: Wrt = None,
     python: Python = None,
-    method: Methods = None,
     file: Annotated[Optional[str], typer.Option(
         "--file", help="Run many cases from a .toml ([[case]] tables), .json or .jsonl file.")] = None,
     output_path: Annotated[Optional[str], typer.Option(
@@ -26,19 +23,7 @@ def compare(
     vjp: Vjp = None,
     tangent: Tangent = None,
     order: Order = 1,
-    seed: Seed = None,
-    random_seed: RandomSeed = None,
-    rtol: Rtol = 1e-6,
-    atol: Atol = 1e-8,
-    symbolic_timeout: SymbolicTimeout = 5.0,
-    sizes: Sizes = False,
-    latex: Latex = False,
-    pretty: Pretty = False,
-    strict: Strict = False,
-    dtype: DType = Precision.float64,
-    limit: LimitOpt = None,
-    json_: Json = False,
-    debug: Debug = False,
+    **flags: Any,
 ) -> None:
     """Every method and variant on one expression: result, errors against the reference, estimates, cost.
 
@@ -46,24 +31,21 @@ def compare(
     """
     def body() -> int:
         from diffx.comparison import compare as run
+        from diffx.errors import InputError
         from diffx.problem import build
         from diffx.registry import every
-        style = formula_style(latex, pretty)
-        o = run_options(seed=seed, random_seed=random_seed, vjp=vjp, tangent=tangent, order=order, rtol=rtol,
-                        atol=atol, symbolic_timeout=symbolic_timeout, sizes=sizes, strict=strict, dtype=dtype,
-                        limit=limit, wrt=wrt, methods=method)
-        o = o if method else replace(o, methods=every(o.kind))
+        style = formula_style(flags["latex"], flags["pretty"])
+        o = run_options(flags, vjp=vjp, tangent=tangent, order=order)
+        o = o if o.methods else replace(o, methods=every(o.kind))
         if file is not None:
             if expr is not None:
-                from diffx.errors import InputError
                 raise InputError("give either an expression or --file, not both")
-            return _batch(file, o, output_path, json_)
+            return _batch(file, o, output_path, flags["json_"])
         if output_path is not None:
-            from diffx.errors import InputError
             raise InputError("--output goes with --file")
         from .render import compare_view
-        return show(run(build(source(expr, python), at or [], o)), json_, style, compare_view)
-    guard(debug, body)
+        return show(run(build(source(expr, python), flags["at"] or [], o)), flags["json_"], style, compare_view)
+    guard(flags["debug"], body)
 
 
 def _batch(path: str, o, output_path: str | None, json_: bool) -> int:

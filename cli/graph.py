@@ -4,14 +4,14 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from diffx.errors import InputError
 
 from . import output
-from .params import At, Debug, Json, LimitOpt, OptionalExpr, Python, RandomSeed, Seed, guard, run_options, source
+from .params import OptionalExpr, Python, common, guard, run_options, source
 
 
 class View(str, Enum):
@@ -19,9 +19,9 @@ class View(str, Enum):
     tree = "tree"
 
 
+@common("at", "seed", "random_seed", "limit", "json_", "debug")
 def graph(
     expr: OptionalExpr = None,
-    at: At = None,
     python: Python = None,
     view: Annotated[View, typer.Option(help="table: a flat list in evaluation order; tree: from the output.")] = View.table,
     format_: Annotated[Optional[str], typer.Option(
@@ -29,11 +29,7 @@ def graph(
                                "svg or png (both need the Graphviz 'dot' program).")] = None,
     out: Annotated[Optional[str], typer.Option(
         "--out", "-o", help="Write to FILE; the format follows the extension (.dot .gv .svg .png .mmd .md .json).")] = None,
-    seed: Seed = None,
-    random_seed: RandomSeed = None,
-    limit: LimitOpt = None,
-    json_: Json = False,
-    debug: Debug = False,
+    **flags: Any,
 ) -> None:
     """The computation graph: every node's op, inputs, shape, value and adjoint, as a table, tree or picture.
 
@@ -42,10 +38,10 @@ def graph(
     def body() -> int:
         from diffx.graphview import report
         from diffx.problem import build
-        fmt = graph_format(format_, view.value, json_, out)
-        p = build(source(expr, python), at or [], run_options(seed=seed, random_seed=random_seed, limit=limit))
+        fmt = graph_format(format_, view.value, flags["json_"], out)
+        p = build(source(expr, python), flags["at"] or [], run_options(flags))
         return write_graph(report(p.graph, p.values), fmt, out)
-    guard(debug, body)
+    guard(flags["debug"], body)
 
 
 GRAPH_FORMATS = ("table", "tree", "json", "dot", "mermaid", "markdown", "svg", "png")

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from .params import (At, Atol, Debug, DType, Expr, Json, LimitOpt, Methods, Numeric, Precision, RandomSeed, Rtol,
-                     Scheme, Seed, Sizes, Strict, SymbolicTimeout, Wrt, guard, run_options, show, source)
+from .params import Expr, Numeric, Scheme, common, guard, run_options, show, source
 
 
 class Mode(str, Enum):
@@ -17,25 +16,14 @@ class Mode(str, Enum):
     both = "both"
 
 
+@common("at", "wrt", "method", "seed", "random_seed", "rtol", "atol", "symbolic_timeout", "sizes", "strict", "dtype",
+        "limit", "json_", "debug")
 def jacobian(
     expr: Expr,
-    at: At = None,
-    wrt: Wrt = None,
     mode: Annotated[Mode, typer.Option(help="AD mode: forward (a pass per input), reverse (a sweep per output), "
                                             "auto (fewer passes), both.")] = Mode.auto,
-    method: Methods = None,
     numeric: Numeric = Scheme.auto,
-    seed: Seed = None,
-    random_seed: RandomSeed = None,
-    rtol: Rtol = 1e-6,
-    atol: Atol = 1e-8,
-    symbolic_timeout: SymbolicTimeout = 5.0,
-    sizes: Sizes = False,
-    strict: Strict = False,
-    dtype: DType = Precision.float64,
-    limit: LimitOpt = None,
-    json_: Json = False,
-    debug: Debug = False,
+    **flags: Any,
 ) -> None:
     """The Jacobian of a vector (or matrix) output by AD, SymPy and finite differences.
 
@@ -44,8 +32,6 @@ def jacobian(
     def body() -> int:
         from diffx.comparison import compare
         from diffx.problem import build
-        o = run_options(kind="jacobian", mode=mode.value, seed=seed, random_seed=random_seed, numeric=numeric,
-                        rtol=rtol, atol=atol, symbolic_timeout=symbolic_timeout, sizes=sizes, strict=strict,
-                        dtype=dtype, limit=limit, wrt=wrt, methods=method)
-        return show(compare(build(source(expr, None), at or [], o)), json_)
-    guard(debug, body)
+        o = run_options(flags, kind="jacobian", mode=mode, numeric=numeric)
+        return show(compare(build(source(expr, None), flags["at"] or [], o)), flags["json_"])
+    guard(flags["debug"], body)

@@ -7,6 +7,9 @@ computes.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
 from dataclasses import replace
 from enum import Enum
 from typing import Annotated, Any, Callable, Optional
@@ -76,24 +79,61 @@ Numeric = Annotated[Scheme, typer.Option(
          "else Richardson extrapolation).")]
 
 
-def run_options(*, random_seed: int | None = None, seed: Any = None, symbolic_timeout: float | None = None,
-                limit: list[str] | None = None, dtype: Precision | str | None = None, numeric: Any = None,
-                methods: list[str] | None = None, **flags: Any):
+# the flags several commands share: name -> (declaration, default); `common(...)` adds them to a command
+SHARED: dict[str, tuple[Any, Any]] = {
+    "at": (At, None), "wrt": (Wrt, None), "method": (Methods, None), "seed": (Seed, None),
+    "random_seed": (RandomSeed, None), "rtol": (Rtol, 1e-6), "atol": (Atol, 1e-8),
+    "symbolic_timeout": (SymbolicTimeout, 5.0), "sizes": (Sizes, False), "latex": (Latex, False),
+    "pretty": (Pretty, False), "strict": (Strict, False), "dtype": (DType, Precision.float64),
+    "limit": (LimitOpt, None), "json_": (Json, False), "debug": (Debug, False),
+}
+
+
+def common(*names: str, **defaults: Any) -> Callable:
+    """A command that also takes the shared flags `names` (after its own), handed to it in `**flags`.
+
+    Typer reads a command's parameters from its signature, so the shared ones
+    are added to the signature once here instead of being written out in
+    every command.
+    """
+    def wrap(fn: Callable) -> Callable:
+        hints = typing.get_type_hints(fn, include_extras=True)
+        own = [p.replace(annotation=hints.get(p.name, p.annotation))
+               for p in inspect.signature(fn).parameters.values() if p.kind is not p.VAR_KEYWORD]
+        extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=SHARED[n][0],
+                                   default=defaults.get(n, SHARED[n][1])) for n in names]
+
+        @functools.wraps(fn)
+        def command(**flags: Any) -> None:
+            return fn(**flags)
+        command.__signature__ = inspect.Signature(own + extra)
+        command.__annotations__ = {p.name: p.annotation for p in own + extra}
+        del command.__wrapped__           # the signature above is the command's, not fn's
+        return command
+    return wrap
+
+
+NOT_OPTIONS = ("at", "latex", "pretty", "json_", "debug")      # shared flags that choose input or output
+
+
+def run_options(flags: dict[str, Any], **more: Any):
     """The one `diffx.Options` of a command's run: its flags under the library's names.
 
     The command's process ends after one run, so the symbolic time budget is
-    kept by a thread (no fork to pay for); `--seed` is the random seed, or
-    for `grad` a VJP seed too, and says which it took.
+    kept by a thread (no fork to pay for). `--seed` is the random seed, or
+    for `grad` also a VJP seed (`say_seed=True` says which it took).
     """
-    limits = with_overrides(DEFAULT_LIMITS, limit or [])
-    if symbolic_timeout is not None:
-        limits = replace(limits, symbolic_seconds=symbolic_timeout)
-    if seed is not None and flags.pop("say_seed", False):
-        output.note("note: " + output.flagged(seed_note(seed)))
-    flags.pop("say_seed", None)
-    return make_options(limits=limits, random_seed=random_seed, seed=seed, isolation="thread",
-                        dtype=getattr(dtype, "value", dtype), numeric=getattr(numeric, "value", numeric),
-                        methods=methods or None, **flags)
+    settings = {k: v for k, v in {**flags, **more}.items() if k not in NOT_OPTIONS}
+    limits = with_overrides(DEFAULT_LIMITS, settings.pop("limit", None) or [])
+    seconds = settings.pop("symbolic_timeout", None)
+    if seconds is not None:
+        limits = replace(limits, symbolic_seconds=seconds)
+    if settings.pop("say_seed", False) and settings.get("seed") is not None:
+        output.note("note: " + output.flagged(seed_note(settings["seed"])))
+    for name in ("dtype", "numeric", "mode"):
+        settings[name] = getattr(settings.get(name), "value", settings.get(name))
+    settings["methods"] = settings.pop("method", None) or None
+    return make_options(limits=limits, isolation="thread", **settings)
 
 
 def formula_style(latex: bool, pretty: bool) -> str:

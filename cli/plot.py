@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from diffx.errors import InputError
 
 from . import output
-from .params import At, Debug, Expr, Json, LimitOpt, RandomSeed, Seed, SymbolicTimeout, guard, run_options, source
+from .params import Expr, common, guard, run_options, source
 from .terminal_plot import MIN_HEIGHT, MIN_WIDTH, terminal_plot
 
 DEFAULT_HEIGHT = 22          # rows of the curves panel; the error panel gets two thirds of it
 ERROR_METHODS = ("symbolic", "numeric")          # what --error compares when no --method is given
 
 
+@common("at", "seed", "random_seed", "symbolic_timeout", "limit", "json_", "debug")
 def plot(
     expr: Expr,
     start: Annotated[float, typer.Option("--from", help="Left end of the plotted range.")] = -5.0,
@@ -23,7 +24,6 @@ def plot(
     points: Annotated[int, typer.Option(help="Number of grid points.")] = 400,
     over: Annotated[Optional[str], typer.Option(
         help="The variable along the x axis (needed when there are several; fix the others with --at).")] = None,
-    at: At = None,
     order: Annotated[int, typer.Option(help="Highest derivative drawn: 1 (f′) or 2 (f′ and f″).")] = 1,
     method: Annotated[Optional[list[str]], typer.Option(
         "--method", "-m", help="Add a derivative curve (repeatable): forward, symbolic, numeric (central "
@@ -37,12 +37,7 @@ def plot(
                             "instead of drawing in the terminal.")] = None,
     width: Annotated[Optional[int], typer.Option(help="Terminal plot width in columns (default: the terminal's).")] = None,
     height: Annotated[Optional[int], typer.Option(help="Terminal plot height in rows.")] = None,
-    symbolic_timeout: SymbolicTimeout = 5.0,
-    seed: Seed = None,
-    random_seed: RandomSeed = None,
-    limit: LimitOpt = None,
-    json_: Json = False,
-    debug: Debug = False,
+    **flags: Any,
 ) -> None:
     """Plot f and its derivatives over a range: reverse AD over the whole grid in one sweep, and other methods.
 
@@ -53,19 +48,18 @@ def plot(
         from diffx.plotdata import plot_data
         if out is not None:
             check_image_path(out)                 # a bad name fails before any work
-        o = run_options(seed=seed, random_seed=random_seed, symbolic_timeout=symbolic_timeout, limit=limit)
         data = plot_data(source(expr, None), over=over, start=start, stop=stop, points=points, order=order,
-                         methods=plot_methods(method, error), at=at or [], options=o)
+                         methods=plot_methods(method, error), at=flags["at"] or [], options=run_options(flags))
         if out is not None:
             output.note(f"wrote {save_figure(data, out, errors=error)}")
-        if json_:
+        if flags["json_"]:
             output.emit_json(data.to_dict())
         elif out is None:
             size = _size(width, height)
             colour = output.console().color_system is not None
             sys.stdout.write(terminal_plot(data, errors=error, width=size[0], height=size[1], colour=colour))
         return output.EXIT_OK
-    guard(debug, body)
+    guard(flags["debug"], body)
 
 
 def plot_methods(method: list[str] | None, error: bool) -> list[str]:

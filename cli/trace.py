@@ -1,24 +1,20 @@
 """`diffx trace`: the evaluation trace in the textbook's layout, primal, tangent and adjoint, with costs."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from . import output
-from .params import At, Debug, Expr, Json, LimitOpt, RandomSeed, Seed, guard, run_options, source
+from .params import Expr, common, guard, run_options, source
 
 
+@common("at", "seed", "random_seed", "limit", "json_", "debug")
 def trace(
     expr: Expr,
-    at: At = None,
     tangent: Annotated[Optional[list[str]], typer.Option(
         help="Input direction of the tangent trace: 'x' (ones) or 'x=1,0,0' (default: the first variable).")] = None,
-    seed: Seed = None,
-    random_seed: RandomSeed = None,
-    limit: LimitOpt = None,
-    json_: Json = False,
-    debug: Debug = False,
+    **flags: Any,
 ) -> None:
     """The evaluation trace: primal, tangent and adjoint traces in the textbook's layout, with costs.
 
@@ -26,12 +22,11 @@ def trace(
     """
     def body() -> int:
         from diffx.api import trace as make_trace
-        o = run_options(seed=seed, random_seed=random_seed, limit=limit)
-        t = make_trace(source(expr, None), at or [], tangent=tangent, options=o)
-        if json_:
+        t = make_trace(source(expr, None), flags["at"] or [], tangent=tangent, options=run_options(flags))
+        if flags["json_"]:
             output.emit_json(t.to_dict())
         else:
             from .render import trace_view
             output.console().print(trace_view(t))
         return output.EXIT_OK
-    guard(debug, body)
+    guard(flags["debug"], body)

@@ -31,3 +31,24 @@ def fill(ops: dict) -> None:
     for name, op in ops.items():
         if op.forward is not None:
             setattr(P, name, dispatcher(op))
+
+
+def operator_methods(ops: dict, apply: Callable, comparisons: bool = True) -> dict[str, Callable]:
+    """Python's operators for a value that records ops (a Tensor, a traced value), read from the op table.
+
+    An op entry's `operator` names its dunder: `a + b` is apply("add", a, b) and
+    `2 + a` apply("add", 2, a); a comparison has no reflected form (Python swaps
+    `<` and `>` itself).
+    """
+    methods: dict[str, Callable] = {}
+    for op in ops.values():
+        if op.operator is None or (op.kind == "compare" and not comparisons):
+            continue
+        name = op.name
+        if op.arity == 1:
+            methods[f"__{op.operator}__"] = lambda self, name=name: apply(name, self)
+            continue
+        methods[f"__{op.operator}__"] = lambda self, other, name=name: apply(name, self, other)
+        if op.kind != "compare":
+            methods[f"__r{op.operator}__"] = lambda self, other, name=name: apply(name, other, self)
+    return methods

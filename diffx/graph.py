@@ -81,23 +81,21 @@ class Graph:
 
     def depends_on(self, ids) -> list[bool]:
         """Which nodes depend (through gradient-carrying edges) on any node in `ids`."""
-        dep = [False] * len(self.nodes)
-        for i in ids:
-            dep[i] = True
-        for node in self.nodes:
-            if not dep[node.id] and node.inputs:
-                op = OPS[node.op]
-                dep[node.id] = any(dep[j] and op.vjp_rule(k) is not None for k, j in enumerate(node.inputs))
-        return dep
+        return self._reached(ids, lambda op, k: op.vjp_rule(k) is not None)
 
     def influenced_by(self, ids) -> list[bool]:
         """Which nodes' values change when the nodes in `ids` change (a frozen op, detach, stops it)."""
+        return self._reached(ids, lambda op, k: not op.frozen)
+
+    def _reached(self, ids, passes) -> list[bool]:
+        """The nodes reached forwards from `ids` through the edges (op, input k) that `passes` lets through."""
         hit = [False] * len(self.nodes)
         for i in ids:
             hit[i] = True
         for node in self.nodes:
-            if not hit[node.id] and not OPS[node.op].frozen:
-                hit[node.id] = any(hit[i] for i in node.inputs)
+            if not hit[node.id] and node.inputs:
+                op = OPS[node.op]
+                hit[node.id] = any(hit[j] and passes(op, k) for k, j in enumerate(node.inputs))
         return hit
 
     def describe(self, node: Node) -> str:

@@ -72,6 +72,8 @@ class Op:
     names: tuple[str, ...] | None = None   # names that call it in the language; None: (name,) unless it is
     #                                        infix, internal or a leaf
     trailing: str | None = None   # a call's trailing constant integers become this param: reshape(x, 2, 2)
+    operator: str | None = None   # the Python operator that records it on a Tensor or a traced value:
+    #                               "add" is __add__ (and __radd__), "neg" is __neg__, "lt" is __lt__
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -134,22 +136,22 @@ _add(Op("const", lambda value: value, (), (), None, "leaf", "const", text="{valu
 # arithmetic
 _add(Op("add", np.add, (lambda g, y, a, b: g, lambda g, y, a, b: g),
         (lambda t, y, a, b: t, lambda t, y, a, b: t),
-        each(lambda sp, a, b: a + b), "elementwise", "+", infix="+", matrix=M.plus, doc="a + b"))
+        each(lambda sp, a, b: a + b), "elementwise", "+", infix="+", operator="add", matrix=M.plus, doc="a + b"))
 _add(Op("sub", np.subtract, (lambda g, y, a, b: g, lambda g, y, a, b: -g),
         (lambda t, y, a, b: t, lambda t, y, a, b: -t),
-        each(lambda sp, a, b: a - b), "elementwise", "-", infix="-", matrix=M.minus, doc="a - b"))
+        each(lambda sp, a, b: a - b), "elementwise", "-", infix="-", operator="sub", matrix=M.minus, doc="a - b"))
 binary("mul", np.multiply, lambda y, a, b: b, lambda y, a, b: a,
-       lambda sp, a, b: a * b, display="*", infix="*", matrix=M.scale, doc="a * b elementwise")
+       lambda sp, a, b: a * b, display="*", infix="*", operator="mul", matrix=M.scale, doc="a * b elementwise")
 binary("div", np.divide, lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b,
-       lambda sp, a, b: a / b, display="/", infix="/", matrix=M.quotient, doc="a / b elementwise")
+       lambda sp, a, b: a / b, display="/", infix="/", operator="truediv", matrix=M.quotient, doc="a / b elementwise")
 binary("pow", np.power, lambda y, a, b: b * a ** (b - 1.0), lambda y, a, b: y * log_pos(a),
-       lambda sp, a, b: a ** b, display="^", infix="^", domain=(0.5, 2.0),
+       lambda sp, a, b: a ** b, display="^", infix="^", operator="pow", domain=(0.5, 2.0),
        kinks=(KinkRule(input=0, left=None, right=np.inf, subdifferential=None, convention=np.inf, pytorch="inf",
                        jax="inf", note="at base 0 with an exponent below 1 the derivative is infinite",
                        where=lambda y, a, b: (np.asarray(a) == 0) & (np.asarray(b) < 1) & (np.asarray(b) != 0)),),
        doc="a ^ b (also a ** b); real-valued, so a negative base needs an integer exponent")
 _add(Op("neg", np.negative, (lambda g, y, x: -g,), (lambda t, y, x: -t,),
-        each(lambda sp, a: -a), "elementwise", "-", infix="-", matrix=M.negative, doc="-x"))
+        each(lambda sp, a: -a), "elementwise", "-", infix="-", operator="neg", matrix=M.negative, doc="-x"))
 
 # elementwise functions
 unary("sin", np.sin, lambda y, x: P.cos(x), lambda sp, a: sp.sin(a), doc="sine")
@@ -207,7 +209,7 @@ for _name, _f, _infix, _rel in (("lt", np.less, "<", "Lt"), ("le", np.less_equal
                                 ("eq", np.equal, "==", "Eq"), ("ne", np.not_equal, "!=", "Ne")):
     _add(Op(_name, compare(_f), (None, None), (None, None),
             each(piecewise(lambda sp, a, b, _rel=_rel: getattr(sp, _rel)(a, b))), "compare", _infix,
-            infix=_infix, analytic=False, smooth=False,
+            infix=_infix, operator=_name, analytic=False, smooth=False,
             kinks=at_tie(left=0.0, right=0.0, subdifferential=None, convention=0.0, pytorch="0", jax="0",
                          note="the comparison switches here: what depends on it (a where, a branch) jumps"),
             doc=f"a {_infix} b as 1 or 0; zero gradient"))
@@ -267,7 +269,7 @@ _add(Op("dot", rank2(np.dot, "dot"),
 _add(Op("matmul", rank2(matmul, "@"),
         (lambda g, y, a, b: dot_vjp_a(g, a, b), lambda g, y, a, b: dot_vjp_b(g, a, b)),
         (lambda t, y, a, b: P.matmul(t, b), lambda t, y, a, b: P.matmul(a, t)),
-        SAME, "linalg", "@", infix="@", names=("matmul",), out_size=matmul_size, matrix=M.product,
+        SAME, "linalg", "@", infix="@", operator="matmul", names=("matmul",), out_size=matmul_size, matrix=M.product,
         doc="matrix product"))
 _add(Op("outer", outer, (lambda g, y, a, b: P.matmul(g, b), lambda g, y, a, b: P.matmul(a, g)),
         (lambda t, y, a, b: P.outer(t, b), lambda t, y, a, b: P.outer(a, t)),

@@ -19,6 +19,7 @@ from . import engine
 from .errors import DiffxError, InputError, NotScalarError
 from .names import FUNCTIONS, Function
 from .recording import Recording, recording  # noqa: F401 - Recording is part of this module's interface
+from .dispatch import operator_methods
 from .ops import OPS
 
 _state = threading.local()
@@ -192,26 +193,8 @@ class Tensor:
         return f"tensor({body}, requires_grad=True)" if self._requires_grad else f"tensor({body})"
 
     # ------------------------------------------------------------ recording
-    def __add__(self, o): return apply("add", self, o)
-    def __radd__(self, o): return apply("add", o, self)
-    def __sub__(self, o): return apply("sub", self, o)
-    def __rsub__(self, o): return apply("sub", o, self)
-    def __mul__(self, o): return apply("mul", self, o)
-    def __rmul__(self, o): return apply("mul", o, self)
-    def __truediv__(self, o): return apply("div", self, o)
-    def __rtruediv__(self, o): return apply("div", o, self)
-    def __pow__(self, o): return apply("pow", self, o)
-    def __rpow__(self, o): return apply("pow", o, self)
-    def __matmul__(self, o): return apply("matmul", self, o)
-    def __rmatmul__(self, o): return apply("matmul", o, self)
-    def __neg__(self): return apply("neg", self)
+    # Python's operators (+, @, <, ...) are added from the op table below the class
     def __pos__(self): return self
-    def __lt__(self, o): return apply("lt", self, o)
-    def __le__(self, o): return apply("le", self, o)
-    def __gt__(self, o): return apply("gt", self, o)
-    def __ge__(self, o): return apply("ge", self, o)
-    def __eq__(self, o): return apply("eq", self, o)  # type: ignore[override]
-    def __ne__(self, o): return apply("ne", self, o)  # type: ignore[override]
 
     def _inplace(self, op: str, o) -> "Tensor":
         if self._requires_grad or self.grad_fn is not None:
@@ -379,3 +362,5 @@ def _method(f: Callable[..., Tensor]) -> Callable[..., Tensor]:
 for _fn in FUNCTIONS.values():
     if min(_fn.ops) <= 2 and _fn.extra is None and not hasattr(Tensor, _fn.name):
         setattr(Tensor, _fn.name, _method(by_name(_fn)))
+for _name, _operator in operator_methods(OPS, apply).items():
+    setattr(Tensor, _name, _operator)

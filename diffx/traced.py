@@ -13,6 +13,7 @@ import numpy as np
 
 from .engine import backward, evaluate
 from .graph import Graph
+from .dispatch import operator_methods
 from .ops import OPS
 
 
@@ -63,21 +64,20 @@ class Traced:
         value = OPS[op].forward(*(n.value for n in nodes), **params)
         return self.tape.node(op, tuple(n.id for n in nodes), dict(params), value)
 
-    def __add__(self, o): return self.record("add", (self, o), {})
-    def __radd__(self, o): return self.record("add", (o, self), {})
-    def __sub__(self, o): return self.record("sub", (self, o), {})
-    def __rsub__(self, o): return self.record("sub", (o, self), {})
-    def __mul__(self, o): return self.record("mul", (self, o), {})
-    def __rmul__(self, o): return self.record("mul", (o, self), {})
-    def __truediv__(self, o): return self.record("div", (self, o), {})
-    def __rtruediv__(self, o): return self.record("div", (o, self), {})
-    def __pow__(self, o): return self.record("pow", (self, o), {})
-    def __rpow__(self, o): return self.record("pow", (o, self), {})
-    def __neg__(self): return self.record("neg", (self,), {})
     def __getitem__(self, key): return self.record("index", (self,), {"key": key})
 
     def __repr__(self) -> str:
         return f"Traced(v{self.id}, shape={self.shape})"
+
+
+def _record(op: str, *args):
+    traced = next(a for a in args if isinstance(a, Traced))
+    return traced.record(op, args, {})
+
+
+# +, -, *, /, ^, @ and unary - from the op table; no comparisons (a traced value is not a truth value)
+for _name, _operator in operator_methods(OPS, _record, comparisons=False).items():
+    setattr(Traced, _name, _operator)
 
 
 def gradient_graph(graph: Graph, point: dict[str, np.ndarray], wrt: list[str],
