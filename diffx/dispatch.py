@@ -33,12 +33,13 @@ def fill(ops: dict) -> None:
             setattr(P, name, dispatcher(op))
 
 
-def operator_methods(ops: dict, apply: Callable, comparisons: bool = True) -> dict[str, Callable]:
+def operator_methods(ops: dict, apply: Callable, comparisons: bool = True,
+                     inplace: Callable | None = None) -> dict[str, Callable]:
     """Python's operators for a value that records ops (a Tensor, a traced value), read from the op table.
 
     An op entry's `operator` names its dunder: `a + b` is apply("add", a, b) and
     `2 + a` apply("add", 2, a); a comparison has no reflected form (Python swaps
-    `<` and `>` itself).
+    `<` and `>` itself). With `inplace`, `a += b` is inplace(a, "add", b).
     """
     methods: dict[str, Callable] = {}
     for op in ops.values():
@@ -51,4 +52,6 @@ def operator_methods(ops: dict, apply: Callable, comparisons: bool = True) -> di
         methods[f"__{op.operator}__"] = lambda self, other, name=name: apply(name, self, other)
         if op.kind != "compare":
             methods[f"__r{op.operator}__"] = lambda self, other, name=name: apply(name, other, self)
+        if op.kind != "compare" and inplace is not None:
+            methods[f"__i{op.operator}__"] = lambda self, other, name=name: inplace(self, name, other)
     return methods

@@ -28,7 +28,6 @@ from .graph import Graph
 from .ops import OPS
 
 EPS = float(np.finfo(np.float64).eps)
-CENTRAL_STEP = EPS ** (1 / 3)   # balances truncation (h^2) against rounding (eps/h)
 COMPLEX_STEP = 1e-20
 RICHARDSON_BASE, RICHARDSON_LEVELS = 0.0625, 4   # tuned on the accuracy corpus (tests/corpus.py)
 
@@ -58,14 +57,14 @@ def output_function(graph: Graph, values: list, dtype=None) -> Callable[[dict], 
                                            dtype=dtype)[graph.output])
 
 
-def central(f: Callable[[dict], Any], point: dict, name: str, idx: tuple) -> tuple[Any, float]:
+def central(f: Callable[[dict], Any], point: dict, name: str, idx: tuple, dtype=None) -> tuple[Any, float]:
     """Central difference of f (an array, or a dict of arrays) along one component of `name`.
 
-    The step is h = eps^(1/3) * max(1, |x|); the divisor is the step actually
-    taken after rounding, (x + h) - (x - h).
+    The step is h = eps^(1/3) * max(1, |x|), eps of the precision computed in;
+    the divisor is the step actually taken after rounding, (x + h) - (x - h).
     """
-    x = np.asarray(point[name], dtype=np.float64)
-    h = CENTRAL_STEP * max(1.0, abs(float(x[idx])))
+    x = np.asarray(point[name], dtype=dtype or np.float64)
+    h = float(np.finfo(x.dtype).eps) ** (1 / 3) * max(1.0, abs(float(x[idx])))
     up, down = x.copy(), x.copy()
     up[idx] += h
     down[idx] -= h

@@ -74,7 +74,7 @@ def jvp(p: Problem) -> MethodResult:
     f, t = numeric.output_function(p.graph, p.values, p.dtype), p.tangent
     scale = max([1.0] + [float(np.max(np.abs(p.point[n]), initial=0.0)) for n in p.wrt])
     norm = max(float(np.max(np.abs(v), initial=0.0)) for v in t.values()) or 1.0
-    h = numeric.CENTRAL_STEP * scale / norm
+    h = float(np.finfo(p.dtype or np.float64).eps) ** (1 / 3) * scale / norm
     up = {**p.point, **{n: p.point[n] + h * t[n] for n in p.wrt}}
     down = {**p.point, **{n: p.point[n] - h * t[n] for n in p.wrt}}
     return MethodResult("numeric", {"jvp": (f(up) - f(down)) / (2 * h)}, evaluations=2, step=h, scheme="central",
@@ -91,7 +91,7 @@ def hessian(p: Problem) -> MethodResult:
         return reverse_gradient(evaluated(p.graph, env, p.wrt, p.options))
     for b in p.wrt:
         for idx in np.ndindex(*np.shape(p.point[b])):
-            col, h = numeric.central(grad_at, p.point, b, idx)
+            col, h = numeric.central(grad_at, p.point, b, idx, p.dtype)
             for a in p.wrt:
                 H[a, b][(...,) + idx] = col[a]
             evals, step = evals + 2, max(step, h)

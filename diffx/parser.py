@@ -22,13 +22,18 @@ from .names import CONSTANTS, FUNCTIONS, GENERATORS, known_names
 from .ops import OPS
 from .rng import Seeded
 
-BINARY = {
-    "==": (1, "eq"), "!=": (1, "ne"), "<": (1, "lt"), "<=": (1, "le"), ">": (1, "gt"), ">=": (1, "ge"),
-    "+": (2, "add"), "-": (2, "sub"),
-    "*": (3, "mul"), "/": (3, "div"), "@": (3, "matmul"),
-    ".": (4, "dot"),
-}
+# the grammar's binding strength of each binary infix (`^` binds tighter and groups right: see `power`)
+PRECEDENCE = {"==": 1, "!=": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "+": 2, "-": 2, "*": 3, "/": 3, "@": 3, ".": 4}
+# infix -> (precedence, op): which op an operator means is the op table's `infix`
+BINARY = {op.infix: (PRECEDENCE[op.infix], op.name) for op in OPS.values()
+          if op.infix in PRECEDENCE and op.arity == 2}
 _NOT_A_START = {")", "]", ",", "=", ":", ";"} | (set(BINARY) - {"-", "+"}) | {"^", "**"}
+
+
+def _constant(node) -> bool:
+    """A constant leaf (a number or an array literal), which the parser may fold."""
+    op = OPS[node.op]
+    return op.kind == "leaf" and not op.free
 
 
 class _Parser(Cursor):
@@ -131,7 +136,7 @@ class _Parser(Cursor):
             if tok.text == "+":
                 return node, span
             fresh = self.graph.nodes[node]
-            if fresh.op == "const" and fresh.label is None and node == len(self.graph.nodes) - 1:
+            if _constant(fresh) and fresh.label is None and node == len(self.graph.nodes) - 1:
                 fresh.params["value"] = -fresh.params["value"]
                 fresh.span = span
                 return node, span
@@ -355,7 +360,7 @@ class _Parser(Cursor):
         close = self.expect("]", open_)
         self.leave()
         span = (open_.start, close.end)
-        if all(self.graph.nodes[i].op == "const" for i in items):
+        if all(_constant(self.graph.nodes[i]) for i in items):
             values = [self.graph.nodes[i].params["value"] for i in items]
             if len({v.shape for v in values}) > 1:
                 shapes = ", ".join(str(v.shape) for v in values)

@@ -193,7 +193,7 @@ class Tensor:
         return f"tensor({body}, requires_grad=True)" if self._requires_grad else f"tensor({body})"
 
     # ------------------------------------------------------------ recording
-    # Python's operators (+, @, <, ...) are added from the op table below the class
+    # Python's operators (+, @, <, +=, ...) are added from the op table below the class
     def __pos__(self): return self
 
     def _inplace(self, op: str, o) -> "Tensor":
@@ -202,11 +202,6 @@ class Tensor:
                              "change .data instead (x.data *= 100)")
         self._data[...] = OPS[op].forward(self._data, _value(o))
         return self
-
-    def __iadd__(self, o): return self._inplace("add", o)
-    def __isub__(self, o): return self._inplace("sub", o)
-    def __imul__(self, o): return self._inplace("mul", o)
-    def __itruediv__(self, o): return self._inplace("div", o)
 
     def __getitem__(self, key):
         return apply("index", self, key=_key(key))
@@ -362,5 +357,5 @@ def _method(f: Callable[..., Tensor]) -> Callable[..., Tensor]:
 for _fn in FUNCTIONS.values():
     if min(_fn.ops) <= 2 and _fn.extra is None and not hasattr(Tensor, _fn.name):
         setattr(Tensor, _fn.name, _method(by_name(_fn)))
-for _name, _operator in operator_methods(OPS, apply).items():
+for _name, _operator in operator_methods(OPS, apply, inplace=Tensor._inplace).items():
     setattr(Tensor, _name, _operator)
