@@ -11,7 +11,7 @@ from .params import Numeric, OptionalExpr, Order, Python, Scheme, Tangent, Vjp, 
 
 
 @common("at", "wrt", "method", "random_seed", "rtol", "atol", "symbolic_timeout", "sizes", "latex", "pretty",
-        "strict", "dtype", "limit", "json_", "debug")
+        "substitute", "strict", "dtype", "limit", "json_", "debug")
 def grad(
     expr: OptionalExpr = None,
     python: Python = None,
@@ -31,7 +31,7 @@ def grad(
     def body() -> int:
         from diffx.comparison import compare
         from diffx.problem import build
-        style = formula_style(flags["latex"], flags["pretty"])
+        style = formula_style(flags["latex"], flags["pretty"]) + ("-substitute" if flags["substitute"] else "")
         o = run_options(flags, seed=seed, say_seed=True, vjp=vjp, tangent=tangent, order=order, numeric=numeric)
         p = build(source(expr, python), flags["at"] or [], o)
         code = show(compare(p), flags["json_"], style)

@@ -26,27 +26,33 @@ def graph(
     view: Annotated[View, typer.Option(help="table: a flat list in evaluation order; tree: from the output.")] = View.table,
     format_: Annotated[Optional[str], typer.Option(
         "--format", "-f", help="table, tree, json, dot (Graphviz), mermaid, markdown (fenced Mermaid), "
-                               "svg or png (both need the Graphviz 'dot' program).")] = None,
+                               "svg or png (both need the Graphviz 'dot' program), or html (a page that steps "
+                               "through the forward pass and the reverse sweep).")] = None,
     out: Annotated[Optional[str], typer.Option(
-        "--out", "-o", help="Write to FILE; the format follows the extension (.dot .gv .svg .png .mmd .md .json).")] = None,
+        "--out", "-o", help="Write to FILE; the format follows the extension "
+                            "(.dot .gv .svg .png .mmd .md .json .html).")] = None,
     **flags: Any,
 ) -> None:
     """The computation graph: every node's op, inputs, shape, value and adjoint, as a table, tree or picture.
 
-    Example: diffx graph "2*x.x" --at 0,1,2,3 --out graph.svg
+    Example: diffx graph "2*x.x" --at 0,1,2,3 --out graph.svg   (or --out graph.html: a page to step through)
     """
     def body() -> int:
         from diffx.graphview import report
         from diffx.problem import build
         fmt = graph_format(format_, view.value, flags["json_"], out)
         p = build(source(expr, python), flags["at"] or [], run_options(flags))
+        if fmt == "html":
+            from diffx.page import page
+            _deliver(page(p), out)
+            return output.EXIT_OK
         return write_graph(report(p.graph, p.values), fmt, out)
     guard(flags["debug"], body)
 
 
-GRAPH_FORMATS = ("table", "tree", "json", "dot", "mermaid", "markdown", "svg", "png")
+GRAPH_FORMATS = ("table", "tree", "json", "dot", "mermaid", "markdown", "svg", "png", "html")
 SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid",
-            ".md": "markdown", ".markdown": "markdown", ".json": "json"}
+            ".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html"}
 TEXT_FORMATS = ("json", "dot", "mermaid", "markdown")
 
 

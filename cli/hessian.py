@@ -7,7 +7,7 @@ from .params import Expr, common, guard, run_options, show, source
 
 
 @common("at", "wrt", "method", "seed", "random_seed", "rtol", "atol", "symbolic_timeout", "sizes", "strict",
-        "dtype", "limit", "json_", "debug", atol=1e-6)
+        "dtype", "limit", "json_", "debug")
 def hessian(expr: Expr, **flags: Any) -> None:
     """The Hessian of a scalar output: forward-over-reverse AD, SymPy, finite differences of the gradient.
 

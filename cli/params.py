@@ -49,7 +49,9 @@ RandomSeed = Annotated[Optional[int], typer.Option(
     "--random-seed", help="Seed for randn/rand in values and expressions (default 0).")]
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Seed for randn/rand (the same as --random-seed).")]
 Rtol = Annotated[float, typer.Option(min=0.0, help="Relative tolerance of the agreement verdict.")]
-Atol = Annotated[float, typer.Option(min=0.0, help="Absolute tolerance of the agreement verdict.")]
+Atol = Annotated[Optional[float], typer.Option(
+    min=0.0, help="Absolute tolerance of the agreement verdict (default: 1e-8 × the largest magnitude of the "
+                  "reference, at least 1e-12).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object and nothing else.")]
 Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.")]
 LimitOpt = Annotated[Optional[list[str]], typer.Option(
@@ -61,6 +63,8 @@ Sizes = Annotated[bool, typer.Option("--sizes", help="Count the operations of th
                                                      "its CSE form and the AD graph (expression swell).")]
 Latex = Annotated[bool, typer.Option("--latex", help="Print the formulas as LaTeX.")]
 Pretty = Annotated[bool, typer.Option("--pretty", help="Print the formulas with SymPy's unicode pretty printer.")]
+Substitute = Annotated[bool, typer.Option("--substitute", help="Print the symbolic derivative with the point's "
+                                                               "numbers for the constants (no matrix form).")]
 Strict = Annotated[bool, typer.Option("--strict", help="Count a disagreement at a kink as a failure (exit 1) "
                                                        "instead of explaining it.")]
 
@@ -82,9 +86,9 @@ Numeric = Annotated[Scheme, typer.Option(
 # the flags several commands share: name -> (declaration, default); `common(...)` adds them to a command
 SHARED: dict[str, tuple[Any, Any]] = {
     "at": (At, None), "wrt": (Wrt, None), "method": (Methods, None), "seed": (Seed, None),
-    "random_seed": (RandomSeed, None), "rtol": (Rtol, 1e-6), "atol": (Atol, 1e-8),
+    "random_seed": (RandomSeed, None), "rtol": (Rtol, 1e-6), "atol": (Atol, None),
     "symbolic_timeout": (SymbolicTimeout, 5.0), "sizes": (Sizes, False), "latex": (Latex, False),
-    "pretty": (Pretty, False), "strict": (Strict, False), "dtype": (DType, Precision.float64),
+    "pretty": (Pretty, False), "strict": (Strict, False), "substitute": (Substitute, False), "dtype": (DType, Precision.float64),
     "limit": (LimitOpt, None), "json_": (Json, False), "debug": (Debug, False),
 }
 
@@ -113,7 +117,7 @@ def common(*names: str, **defaults: Any) -> Callable:
     return wrap
 
 
-NOT_OPTIONS = ("at", "latex", "pretty", "json_", "debug")      # shared flags that choose input or output
+NOT_OPTIONS = ("at", "latex", "pretty", "substitute", "json_", "debug")      # shared flags that choose input or output
 
 
 def run_options(flags: dict[str, Any], **more: Any):
@@ -179,4 +183,4 @@ def show(result, json_: bool, style: str = "str", view=None) -> int:
     else:
         from .render import comparison_view
         output.console().print((view or comparison_view)(result, style=style))
-    return output.EXIT_OK if result.agree else output.EXIT_DISAGREE
+    return output.EXIT_OK if result.passed else output.EXIT_DISAGREE

@@ -120,22 +120,41 @@ def path_lines(r: Comparison) -> list:
 
 
 def symbolic_lines(r: Comparison, style: str) -> list:
-    """The symbolic formulas (closed form in matrix notation where there is one) and the sizes."""
+    """The symbolic derivative: in matrix form (diffx's language, checked as its own column), then its components.
+
+    `style` is "str", "latex" or "pretty", with "-substitute" for the numeric-constant form only (no matrix
+    form). --latex and --pretty print whole formulas (they are for pasting); the screen view clips long ones.
+    """
     from rich.text import Text
+    style, _, substitute = style.partition("-")
     sym = r.methods.get("symbolic")
     if sym is None or not sym.ran:
         return []
     lines = [Text("")]
     closed = sym.extra.get("closed_form", {})
-    what = "vᵀ·∂f/∂{}" if r.kind == "vjp" else "∂f/∂{}"
+    forms = {} if substitute else (sym.matrix_form or {})
+    what = "vᵀ·∂f/∂{}" if r.kind == "vjp" else "∂²f/∂{}∂{}" if r.kind == "hessian" else "∂f/∂{}"
+    checked = "symbolic-matrix" in r.methods and r.methods["symbolic-matrix"].ran
+    for key, text in forms.items():
+        label = "symbolic " + what.format(*key.split(","))
+        *bindings, final = text.split("; ")
+        where = f"   where {', '.join(bindings)}" if bindings else ""
+        lines.append(Text(f"{label} = {final}{where}   (matrix form; vectors are columns)"))
+    if forms:
+        lines.append(Text("matrix form in diffx's language: @ is the matrix product, * elementwise; "
+                          + ("the symbolic-matrix column is its value at the point" if checked else
+                             "evaluate it with diffx.evaluate(form, at=...)")))
     for name, f in (sym.formula_text(style) or {}).items():
         label = "symbolic " + what.format(name)
-        if name in closed:
+        if substitute and name in closed:
             ones = "; onesN is the vector of N ones" if "ones" in closed[name] else ""
-            lines.append(Text(f"{label} = {closed[name]}   (matrix form; vectors are columns{ones})"))
-        text = _clip(f) if isinstance(f, str) else _formula_list(f)
+            lines.append(Text(f"{label} = {closed[name]}   (SymPy's matrix notation; vectors are columns{ones})"))
+        whole = style != "str"
+        text = (f if whole else _clip(f)) if isinstance(f, str) else _formula_list(f, whole=whole)
         sep = "\n" if style == "pretty" else " "
         lines.append(Text(f"{label} ={sep}{text}   (components)"))
+    if "components" in sym.extra:
+        lines.append(Text(f"components not written: {sym.extra['components']}"))
     sizes = sym.extra.get("sizes")
     if sizes:
         lines.append(Text(f"derivative size: {sizes['naive_ops']} operations naive, {sizes['cse_ops']} after "
@@ -199,11 +218,12 @@ def batch_table(batch):
     from rich.table import Table
     from rich.text import Text
     table = Table(box=None, pad_edge=False, title="cases", title_justify="left")
-    for col in ("#", "expr", "status", "max |Δ|", "detail"):
+    for col in ("#", "expr", "status", "verdict", "max |Δ|", "detail"):
         table.add_column(col, overflow="fold")
     for n, c in enumerate(batch.cases, 1):
         diff = "" if c.result is None else f"{c.result.max_abs_diff:.2g}"
-        table.add_row(str(n), Text(c.expr), c.status, diff, Text(c.error or ""))
+        verdict = "" if c.result is None else c.result.verdict
+        table.add_row(str(n), Text(c.expr), c.status, verdict, diff, Text(flagged(c.error or "")))
     s = batch.summary
     return Group(table, Text(""), Text(f"{s['ok']} ok, {s['disagree']} disagree, {s['error']} error"))
 
@@ -256,26 +276,35 @@ def _clip(text: str) -> str:
     return f"{clip(text, FORMULA_CHARS)} ({len(text):,} characters in all; --json prints it whole, --sizes counts it)"
 
 
-def _formula_list(f, limit: int = 8) -> str:
-    flat = [_clip(t) for t in np.ravel(np.asarray(f, dtype=object))]
+def _formula_list(f, limit: int = 8, whole: bool = False) -> str:
+    flat = [t if whole else _clip(t) for t in np.ravel(np.asarray(f, dtype=object))]
+    if whole:
+        return "[" + ", ".join(flat) + "]"
     shown = ", ".join(flat[:limit]) + (f", … ({len(flat)} in all)" if len(flat) > limit else "")
     return f"[{shown}]"
 
 
 def verdict(r: Comparison):
+    """The verdict line: what the comparison established, in the words of its outcome."""
     from rich.text import Text
     ran = [m.name for m in r.methods.values() if m.ran]
-    if r.agree:
-        if len(ran) < 2:
-            return Text(f"only {', '.join(ran) or 'no method'} ran: nothing to compare")
-        if r.warnings:
-            return Text(f"✓ no unexplained disagreement: the {len(ran)} methods agree with {r.reference} except "
-                        f"for {len(r.warnings)} difference(s) explained above (rtol {r.rtol:g}, atol {r.atol:g})",
-                        style="green")
-        return Text(f"✓ all {len(ran)} methods agree with {r.reference} (rtol {r.rtol:g}, atol {r.atol:g}, "
-                    "finite differences within their own error estimates; "
-                    f"max |Δ| from reverse AD {r.max_abs_diff:.3g})", style="green")
-    return Text("✗ the methods disagree:\n  " + "\n  ".join(r.messages), style="red")
+    tol = f"rtol {r.rtol:g}, atol " + (f"{r.atol:g}" if r.atol is not None else "1e-8×max|reference|")
+    reasons = [f"{key_text(k)}: {v['reason']}" for k, v in r.verdicts.items() if v["verdict"] == r.verdict
+               and v["reason"]]
+    if r.verdict == "agree":
+        return Text(f"✓ agree: all {len(ran)} methods agree with {r.reference} ({tol}, finite differences within "
+                    f"their own error estimates; max |Δ| from reverse AD {r.max_abs_diff:.3g})", style="green")
+    if r.verdict == "kink":
+        strict = " — --strict counts it as a failure" if r.strict else ""
+        return Text(f"{'✗' if r.strict else '✓'} kink: the point is on a kink; the methods' answers differ only as "
+                    f"the subdifferential "
+                    f"allows{strict}:\n  " + "\n  ".join(flagged(x) for x in reasons), style="red" if r.strict
+                    else "yellow")
+    if r.verdict == "disagree":
+        return Text("✗ disagree: the methods disagree:\n  " + "\n  ".join(r.messages + reasons), style="red")
+    word = {"undefined": "✗ undefined: no finite derivative exists here", "inconclusive":
+            "? inconclusive: the methods could not settle it"}[r.verdict]
+    return Text(f"{word}:\n  " + "\n  ".join(flagged(x) for x in reasons or r.warnings), style="red")
 
 
 def graph_table(rep: GraphReport, title: str | None = None):

@@ -22,16 +22,19 @@ __all__ = [
     "trace", "vjp", "options", "Options", "Problem", "load_function",
     "DiffxError", "InputError", "LimitError", "NotScalarError", "ParseError", "RuleError", "ShapeError",
     "UnknownNameError", "Graph", "Node", "Limits", "OPS", "Comparison", "GradResult", "MethodResult",
-    "plot_data", "Tensor", "no_grad", *_tensor_functions.__all__,
+    "plot_data", "export_html", "Tensor", "no_grad", *_tensor_functions.__all__,
 ]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """`diffx.plot_data` and `diffx.load_function` are loaded on first use: their code stays out of start-up."""
+    """`diffx.plot_data`, `diffx.export_html` and `diffx.load_function` are loaded on first use: their code stays out of start-up."""
     if name == "plot_data":
         from .plotdata import plot_data
         return plot_data
+    if name == "export_html":                # the stepping page: diffx.page, loaded when asked for
+        from .page import export_html
+        return export_html
     if name == "load_function":              # runs a user's file: its imports stay out of start-up too
         from .pyfunc import load
         return load

@@ -120,13 +120,15 @@ def run_case(case: dict, base: Options = Options()) -> CaseResult:
         return CaseResult(str(expr), "error", f"bad case: {exc}")
     if "expected" in case:
         r = with_expected(r, case["expected"])
-    return CaseResult(expr, "ok" if r.agree else "disagree", None if r.agree else "; ".join(r.messages), r)
+    why = "; ".join(r.messages or [w for w in r.warnings if r.verdict in ("undefined", "inconclusive")])
+    return CaseResult(expr, "ok" if r.passed else "disagree", None if r.passed else why or r.verdict, r)
 
 
 def with_expected(r: Comparison, expected: Any) -> Comparison:
     """The expected gradient is one more opinion: a mismatch with the reference is a disagreement."""
+    from .comparison import tolerance
     if not isinstance(expected, dict):
-        return replace(r, agree=False, disagreements=[*r.disagreements, Disagreement(
+        return replace(r, agree=False, verdict="disagree", disagreements=[*r.disagreements, Disagreement(
             "expected", None, "expected must be a table of name = gradient")])
     ref = r.methods[r.reference].derivative
     found = []
@@ -137,12 +139,15 @@ def with_expected(r: Comparison, expected: Any) -> Comparison:
         except (TypeError, ValueError):
             want = None
         if got is None or want is None or want.shape != np.shape(got) or \
-                not np.allclose(got, want, rtol=r.rtol, atol=r.atol):
+                not np.allclose(got, want, rtol=r.rtol, atol=tolerance(np.asarray(got, dtype=float), r.atol)):
             found.append(Disagreement("expected", name, (
                 f"expected {name} = {np.asarray(want).tolist() if want is not None else '?'}, "
                 f"{r.reference} gives {np.asarray(got).tolist() if got is not None else 'nothing'}")))
-    return replace(r, agree=r.agree and not found, disagreements=[*r.disagreements, *found],
-                   extra={**r.extra, "expected": dict(expected)})
+    if not found and r.verdict == "inconclusive" and set(ref or {}) <= set(expected):
+        return replace(r, agree=True, verdict="agree", extra={**r.extra, "expected": dict(expected)},
+                       notes=[*r.notes, "the expected values confirm the reference"])
+    return replace(r, agree=r.agree and not found, verdict="disagree" if found else r.verdict,
+                   disagreements=[*r.disagreements, *found], extra={**r.extra, "expected": dict(expected)})
 
 
 def run_batch(cases: list[dict], base: Options = Options(), *, on_case: Callable[[CaseResult], None] | None = None,
@@ -178,11 +183,11 @@ def write_atomic(path: str | Path, text: str) -> None:
 def to_csv(batch: BatchResult) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["case", "expr", "status", "error", "reference", "max_abs_diff", "methods_disagreeing"])
+    w.writerow(["case", "expr", "status", "verdict", "error", "reference", "max_abs_diff", "methods_disagreeing"])
     for n, c in enumerate(batch.cases, 1):
         r = c.result
         bad = "" if r is None else " ".join(sorted({d.method for d in r.disagreements}))
-        w.writerow([n, c.expr, c.status, c.error or "", "" if r is None else r.reference,
+        w.writerow([n, c.expr, c.status, "" if r is None else r.verdict, c.error or "", "" if r is None else r.reference,
                     "" if r is None else repr(float(r.max_abs_diff)), bad])
     return buf.getvalue()
 

@@ -19,6 +19,7 @@ from .errors import InputError
 from .engine import quiet
 from .problem import Problem
 from .results import Comparison, Disagreement, Errors, MethodResult, key_text
+from .numeric_methods import one_sided
 from .text import count, exact, label, number
 
 
@@ -42,10 +43,13 @@ def compare(p: Problem) -> Comparison:
     r = Comparison(p.graph.source, p.point, np.asarray(p.value), list(p.wrt), results, reference, o.rtol, o.atol,
                    kind=kind, extra=extra, kinks=kinks, nonfinite=p.nonfinite, strict=o.strict,
                    notes=_notes(p, results))
-    if results[reference].ran:
-        v = judge(r)
-        r.errors, r.disagreements, r.warnings, r.agree, r.max_abs_diff = (v.errors, v.disagreements, v.warnings,
-                                                                         v.agree, v.max_abs_diff)
+    v = judge(r, p) if results[reference].ran else None
+    if v is None:
+        r.verdict, r.agree = "inconclusive", False
+        r.warnings.append(f"{reference} could not run ({results[reference].skipped}): nothing to compare with")
+    else:
+        r.errors, r.disagreements, r.warnings, r.max_abs_diff = v.errors, v.disagreements, v.warnings, v.max_abs_diff
+        r.verdict, r.verdicts, r.agree = v.outcome, v.by_key, v.outcome == "agree"
     return r
 
 
@@ -80,6 +84,10 @@ def _notes(p: Problem, results: dict[str, MethodResult]) -> list[str]:
     notes = []
     if p.python is not None and p.python.hint:
         notes.append(p.python.hint)
+    for m in results.values():
+        notes += [f"{m.name}: {text}" for text in m.extra.get("domain", [])[:1]]
+        notes += [f"{m.name}: a perturbed point took another path ({m.extra['path_changes'][0]}); the function is "
+                  "piecewise there, so its differences confirm nothing"] if m.extra.get("path_changes") else []
     symbolic = results.get("symbolic")
     if p.options.sizes and (symbolic is None or not symbolic.ran):
         why = "it was not asked for" if symbolic is None else f"it did not finish: {symbolic.skipped}"
@@ -118,33 +126,43 @@ def pick_reference(results: dict[str, MethodResult], names: list[str]) -> str:
 # ---------------------------------------------------------------- measuring and judging
 @dataclass(frozen=True)
 class Measure:
-    """One method against a reference: its errors, where it differs, where only one side is finite."""
+    """One method against a reference: its errors, and per key the elements within and beyond the tolerance."""
 
     errors: Errors
-    bad: list[tuple] = field(default_factory=list)          # (key, message) beyond the tolerance
-    one_sided: list[str] = field(default_factory=list)      # finite on one side only
+    within: dict = field(default_factory=dict)      # key -> bool array: finite on both sides and within tolerance
+    beyond: dict = field(default_factory=dict)      # key -> bool array: finite on both sides and beyond it
+    notes: dict = field(default_factory=dict)       # key -> what the first element beyond says
+    lost: dict = field(default_factory=dict)        # key -> where it gives no number and the reference does
 
 
-def measure(m: MethodResult, ref: dict, rtol: float, atol: float, against: str = "the reference") -> Measure:
+def tolerance(ref: np.ndarray, atol: float | None) -> float:
+    """The absolute tolerance: as given, or 1e-8 × the largest magnitude of the reference (at least 1e-12)."""
+    if atol is not None:
+        return atol
+    finite = np.abs(ref[np.isfinite(ref)])
+    return max(1e-8 * float(finite.max(initial=0.0)), 1e-12)
+
+
+def measure(m: MethodResult, ref: dict, rtol: float, atol: float | None, against: str = "the reference") -> Measure:
     """Errors of one method against the reference, where both are finite.
 
     A method agrees where it is within rtol/atol of the reference, or, for a
     method with its own error estimate (finite differences), within four
-    times that estimate: the expected inaccuracy of a forward difference is
-    not a disagreement.
+    times that estimate; an infinite estimate (an unresolved difference)
+    confirms nothing.
     """
-    stats, where, bad, one_sided, compared = np.zeros(3), {}, [], [], 0
+    stats, where, compared, within, beyond, notes, lost = np.zeros(3), {}, 0, {}, {}, {}, {}
     with np.errstate(all="ignore"):
         for key in ref:
             own = np.asarray(m.derivative[key])
             unit = np.float32 if own.dtype == np.float32 else np.float64     # ulps of the method's own precision
             a, b = own.astype(np.float64), np.asarray(ref[key], dtype=np.float64)
             both = np.isfinite(a) & np.isfinite(b)
-            odd = np.isfinite(a) != np.isfinite(b)
-            if odd.any():
-                idx = tuple(int(i) for i in np.argwhere(odd)[0])
-                one_sided.append(f"{m.name} gives {_word(a[idx])} where {against} gives {_word(b[idx])} "
-                                 f"at {label(key_text(key), idx)}")
+            missing = np.isfinite(b) & ~np.isfinite(a)
+            if missing.any():
+                idx = tuple(int(i) for i in np.argwhere(missing)[0])
+                lost[key] = (f"{m.name} gives {_word(a[idx])} where {against} gives {_word(b[idx])} at "
+                             f"{label(key_text(key), idx)}")
             compared += int(both.sum())
             diff = np.where(both, np.abs(a - b), 0.0)
             rel = np.where(both, np.where(b != 0, diff / np.where(b != 0, np.abs(b), 1.0),
@@ -153,18 +171,21 @@ def measure(m: MethodResult, ref: dict, rtol: float, atol: float, against: str =
             if diff.size:
                 where[key] = [int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)]
                 stats = np.maximum(stats, [diff.max(), rel.max(), ulps.max()])
-            allowed = atol + rtol * np.abs(b)
+            allowed = tolerance(b, atol) + rtol * np.abs(b)
+            settled = np.ones(np.shape(b), dtype=bool)
             if m.estimates is not None:
-                allowed = np.maximum(allowed, 4 * np.nan_to_num(m.estimates[key], nan=0.0, posinf=0.0))
-            over = both & (diff > allowed)
-            if over.any():
-                idx = tuple(int(i) for i in np.argwhere(over)[0])
-                bad.append((key, f"{m.name} differs from {against} at {label(key_text(key), idx)}: {exact(a[idx])} "
-                                 f"vs {exact(b[idx])} ({_differ(int(over.sum()))})"))
+                estimate = np.asarray(m.estimates[key], dtype=np.float64)
+                settled = np.isfinite(estimate)
+                allowed = np.maximum(allowed, 4 * np.where(settled, estimate, 0.0))
+            within[key], beyond[key] = both & settled & (diff <= allowed), both & (diff > allowed)
+            if beyond[key].any():
+                idx = tuple(int(i) for i in np.argwhere(beyond[key])[0])
+                notes[key] = (f"{m.name} differs from {against} at {label(key_text(key), idx)}: {exact(a[idx])} "
+                              f"vs {exact(b[idx])} ({_differ(int(beyond[key].sum()))})")
     if compared == 0 and any(np.size(ref[k]) for k in ref):
         stats = np.full(3, np.nan)            # nothing finite on both sides: no error to speak of
-    errors = Errors(float(stats[0]), float(stats[1]), float(stats[2]), where, not bad, compared)
-    return Measure(errors, bad, one_sided)
+    errors = Errors(float(stats[0]), float(stats[1]), float(stats[2]), where, not notes, compared)
+    return Measure(errors, within, beyond, notes, lost)
 
 
 def _word(v: float) -> str:
@@ -175,54 +196,156 @@ def _differ(n: int) -> str:
     return "1 element differs" if n == 1 else f"{n} elements differ"
 
 
+OUTCOMES = ("agree", "kink", "inconclusive", "undefined", "disagree")     # from best to worst
+EXACT = ("reverse", "forward", "symbolic")
+MOST_SIDES = 64           # elements whose one-sided derivatives are examined, per comparison
+
+
 @dataclass(frozen=True)
 class Verdict:
+    outcome: str
+    by_key: dict                     # key -> {"verdict", "elements" (the deciding ones), "reason"}
     errors: dict[str, Errors]
     disagreements: list[Disagreement]
     warnings: list[str]
-    agree: bool
     max_abs_diff: float
 
 
-def judge(r: Comparison) -> Verdict:
-    """Measure every method against the reference, and say whether they agree.
+def worst(outcomes) -> str:
+    return max(outcomes, key=OUTCOMES.index, default="agree")
 
-    A disagreement is explained, not counted, where a perturbed point of a
-    Python function took another path, or (unless strict) where the
-    derivative passes through a kink: there the methods answer different,
-    legitimate things (one-sided derivatives, conventions), and the kinks
-    say which.
+
+def judge(r: Comparison, p: Problem) -> Verdict:
+    """Measure every method against the reference and give each element of the derivative its outcome.
+
+    An element agrees when another method confirms the reference there. Where
+    a method differs, the element's one-sided derivatives decide: a jump is
+    `undefined`, a kink whose one-sided derivatives bracket every method's
+    answer is `kink` (the answers are conventions), anything else `disagree`.
+    A non-finite derivative is `undefined`; an element no method could
+    confirm (only one ran, an unresolved finite difference, a Python
+    function's branch flipping under the step) is `inconclusive`.
     """
     ref = r.methods[r.reference].derivative
-    kinked = {v for k in r.kinks for v in k.variables}
-    errors, disagreements, warnings = {}, [], []
-    for m in r.methods.values():
-        if not m.ran:
-            continue
-        mm = measure(m, ref, r.rtol, r.atol, against=r.reference)
-        errors[m.name] = mm.errors
-        for note in mm.one_sided:
-            warnings.append(f"{note}: compared only where both are finite{_nonfinite_origin(r)}")
-        if m.name != r.reference and mm.errors.compared == 0 and not mm.one_sided:
-            warnings.append(f"{m.name}: no finite value to compare with {r.reference}")
-        changes, domain = m.extra.get("path_changes"), m.extra.get("domain")
-        if changes or domain:
-            why = (f"a perturbed point took another path ({changes[0]}); the function is piecewise there" if changes
-                   else f"{domain[0]}, near the edge of the domain")
-            warnings.append(f"{m.name}: {why}" + (", which explains: " + "; ".join(n for _, n in mm.bad)
-                                                  if mm.bad else ""))
-            continue
-        for key, note in mm.bad:
-            variable = key[0] if isinstance(key, tuple) else key
-            if variable in kinked and not r.strict:
-                warnings.append(f"{note}: explained by the kink(s) listed (strict=True counts it)")
-            else:
+    ran = [m for m in r.methods.values() if m.ran]
+    measures = {m.name: measure(m, ref, r.rtol, r.atol, against=r.reference) for m in ran}
+    warnings, disagreements, by_key, budget = [], [], {}, [MOST_SIDES]
+    value_finite = bool(np.all(np.isfinite(np.asarray(r.value, dtype=np.complex128))))
+    for key, want in ref.items():
+        want = np.asarray(want, dtype=np.float64)
+        confirmed, bad, shaky = (np.zeros(want.shape, dtype=bool) for _ in range(3))
+        for m in ran:
+            if m.name == r.reference:
+                continue
+            mm, own = measures[m.name], np.asarray(m.derivative[key], dtype=np.float64)
+            if m.extra.get("path_changes"):     # its differences crossed a branch: they settle nothing by themselves
+                shaky |= mm.beyond[key] | mm.within[key]
+                continue
+            confirmed |= mm.within[key]
+            bad |= mm.beyond[key]
+            if m.name in EXACT:         # an exact method with no number where the derivative is finite is wrong
+                bad |= np.isfinite(want) & ~np.isfinite(own)
+        by_key[key] = _outcome(r, p, key, want, confirmed, bad, shaky, value_finite, budget)
+    for m in ran:
+        notes = {**(measures[m.name].lost if m.name in EXACT else {}), **measures[m.name].notes}
+        for key, note in notes.items():
+            outcome = by_key[key]["verdict"]
+            if outcome == "kink":
+                warnings.append(f"{note}: at a kink, where both answers lie between the one-sided derivatives"
+                                + ("" if r.strict else " (strict=True counts it)"))
+            elif outcome == "disagree":
                 disagreements.append(Disagreement(m.name, key, note))
+    warnings += [f"{k if isinstance(k, str) else key_text(k)}: {v['reason']}" for k, v in by_key.items()
+                 if v["verdict"] in ("undefined", "inconclusive")]
     base = r.methods.get("reverse")
     base = base.derivative if base is not None and base.ran else ref
-    diffs = [measure(m, base, r.rtol, r.atol).errors.max_abs_error for m in r.methods.values() if m.ran]
-    return Verdict(errors, disagreements, warnings, not disagreements,
-                   max((d for d in diffs if d == d), default=0.0))
+    diffs = [measure(m, base, r.rtol, r.atol).errors.max_abs_error for m in ran]
+    return Verdict(worst(v["verdict"] for v in by_key.values()), by_key, {n: mm.errors for n, mm in measures.items()},
+                   disagreements, warnings, max((d for d in diffs if d == d), default=0.0))
+
+
+def _outcome(r: Comparison, p: Problem, key, want, confirmed, bad, shaky, value_finite: bool, budget: list) -> dict:
+    """One key's outcome from its elements' (the worst element decides, and is named)."""
+    name = key_text(key)
+    if not value_finite:
+        return _said("undefined", [], "the function's value is not finite here" + _nonfinite_origin(r))
+    undefined = ~np.isfinite(want)
+    if undefined.any():
+        first = [tuple(int(i) for i in idx) for idx in np.argwhere(undefined)[:8]]
+        return _said("undefined", first, f"no finite derivative at {label(name, first[0])} ({r.reference} gives "
+                                         f"{_word(want[first[0]])}){_nonfinite_origin(r)}")
+    outcome = {"disagree": [], "kink": [], "undefined": [], "inconclusive": [], "agree": []}
+    reasons = {}
+    # where an op of the path sits on its kink, elements that agree may agree by convention: look at them too
+    variable = key[0] if isinstance(key, tuple) else key
+    on_kink = any(k.source == "op" and (variable in k.variables or variable == "jvp") for k in r.kinks)
+    suspects = bad | shaky | (np.ones(want.shape, dtype=bool) if on_kink else False)
+    decided = np.zeros(want.shape, dtype=bool)          # settled by the element's one-sided derivatives
+    for idx in (tuple(int(i) for i in idx) for idx in np.argwhere(suspects)):
+        if budget[0] <= 0:
+            if bad[idx]:
+                outcome["disagree"].append(idx)
+            continue
+        budget[0] -= 1
+        found, why = _element(r, p, key, idx, differs=bool(bad[idx]))
+        decided[idx] = True
+        outcome[found].append(idx)
+        reasons.setdefault(found, why)
+    unconfirmed = ~confirmed & ~bad & ~decided
+    if unconfirmed.any():
+        outcome["inconclusive"] += [tuple(int(i) for i in idx) for idx in np.argwhere(unconfirmed)[:8]]
+        others = [m.name for m in r.methods.values() if m.ran and m.name != r.reference]
+        reasons["inconclusive"] = (f"no other method confirmed {r.reference} at {label(name, outcome['inconclusive'][0])}"
+                                   + (f" ({', '.join(others)} could not settle it)" if others else
+                                      " (no other method ran)"))
+    found = worst([o for o, items in outcome.items() if items and o != "agree"] or ["agree"])
+    return _said(found, outcome.get(found, [])[:8], reasons.get(found, ""))
+
+
+def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True) -> tuple[str, str]:
+    """An element's outcome from its one-sided derivatives (one that `differs`, or one at a kink of the path)."""
+    at = label(key_text(key), idx)
+    try:
+        with quiet():
+            s = one_sided(p, key, idx)
+    except Exception as exc:  # noqa: BLE001 - the function could not be re-evaluated there: say so, never crash
+        return "inconclusive", f"the one-sided derivatives at {at} could not be computed ({type(exc).__name__})"
+    answers = {m.name: float(np.asarray(m.derivative[key], dtype=np.float64)[idx]) for m in r.methods.values()
+               if m.ran}
+    exact_lost = [n for n, v in answers.items() if n in EXACT and not np.isfinite(v)]
+    if not (np.isfinite(s.left) and np.isfinite(s.right)):
+        if exact_lost:
+            return "undefined", (f"no finite derivative at {at}: the function is not finite on both sides of it "
+                                 f"(one-sided derivatives {_word(s.left)} and {_word(s.right)}) and "
+                                 f"{', '.join(exact_lost)} finds none")
+        return "inconclusive", f"the one-sided derivatives at {at} are not finite (near the edge of the domain?)"
+    if s.jump:
+        return "undefined", (f"the function jumps along {at}: it is not continuous there, so no derivative exists "
+                             f"(one-sided differences {_word(s.left)} and {_word(s.right)})")
+    slack = 3 * s.error + 1e-6 * max(abs(s.left), abs(s.right)) + tolerance(np.asarray(want_of(r, key)), r.atol)
+    if not s.kink:
+        mid = (s.left + s.right) / 2
+        close = {n for n, v in answers.items() if abs(v - mid) <= slack}
+        if r.reference in close and all(n in close for n in answers if n in EXACT):
+            # the exact methods and the one-sided derivatives agree: only an approximation is off here
+            return "agree", ""
+        return "disagree", (f"the function is differentiable along {at} (one-sided derivatives "
+                            f"{_word(s.left)} and {_word(s.right)})")
+    lo, hi = min(s.left, s.right), max(s.left, s.right)
+    # at a kink SymPy may find no derivative at all (NaN): that agrees with the kink, it does not refute it
+    if all(lo - slack <= v <= hi + slack for n, v in answers.items() if np.isfinite(v) or n not in exact_lost):
+        return "kink", (f"a kink along {at}: one-sided derivatives {_word(s.left)} and {_word(s.right)}; every "
+                        "method's answer lies between them (a convention of the subdifferential)")
+    return "disagree", (f"a kink along {at} with one-sided derivatives {_word(s.left)} and {_word(s.right)}, "
+                        "but not every answer lies between them")
+
+
+def want_of(r: Comparison, key) -> np.ndarray:
+    return np.asarray(r.methods[r.reference].derivative[key], dtype=np.float64)
+
+
+def _said(outcome: str, elements: list, reason: str) -> dict:
+    return {"verdict": outcome, "elements": [list(e) for e in elements], "reason": reason}
 
 
 def _nonfinite_origin(r: Comparison) -> str:

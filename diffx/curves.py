@@ -82,6 +82,10 @@ class PlotData:
         """Whether any method differs from the reference somewhere (a log scale cannot show 0)."""
         return any(bool(np.any(self.drawn(d) > 0)) for errs in self.errors.values() for d in errs.values())
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:   # Jupyter: the figure (diffx.plotview)
+        from .plotview import bundle
+        return bundle(self)
+
     def to_dict(self) -> dict:
         def by_order(d: dict) -> dict:
             return {str(k): v for k, v in d.items()}

@@ -57,6 +57,10 @@ class Trace:
     adjoints: list[Row] = field(default_factory=list)
     cost: dict = field(default_factory=dict)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:   # Jupyter (diffx.htmlview)
+        from .htmlview import trace_bundle
+        return trace_bundle(self)
+
     def to_dict(self) -> dict:
         return {"schema_version": SCHEMA_VERSION, "expr": self.expr, "at": jsonable(self.at),
                 "tangent": jsonable(self.tangent), "names": self.names,

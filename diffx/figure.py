@@ -9,9 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .curves import PlotData
+from typing import TYPE_CHECKING
+
 from .errors import InputError
-from .plotdata import ORDER_NAMES, curve_label, method_label
+from .plotnames import ORDER_NAMES, curve_label, method_label
+
+if TYPE_CHECKING:        # duck-typed at run time: PlotData's display method imports this module
+    from .curves import PlotData
 from .text import clip, one_line, short
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")

@@ -17,20 +17,25 @@ from .dispatch import P
 
 def each(f):
     """Lift a scalar SymPy function to object arrays, broadcasting like numpy."""
-    def lifted(sp, *arrays):
-        out = np.frompyfunc(lambda *a: f(sp, *a), len(arrays), 1)(*arrays)
+    def lifted(sp, *arrays, **params):
+        out = np.frompyfunc(lambda *a: f(sp, *a, **params), len(arrays), 1)(*arrays)
         return np.asarray(out, dtype=object)
     return lifted
 
 
 # ---------------------------------------------------------------- helpers for rules
 
+def axes_of(shape: tuple, axis) -> tuple[int, ...]:
+    """The reduced axes, as non-negative integers (axis: None, an integer or a tuple of them)."""
+    if axis is None:
+        return tuple(range(len(shape)))
+    return tuple(sorted(a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))))
+
+
 def kept(shape: tuple, axis) -> tuple:
     """The shape of a reduction over `axis` with the reduced axes kept as 1."""
-    if axis is None:
-        return (1,) * len(shape)
-    axis = axis % len(shape)
-    return tuple(1 if i == axis else n for i, n in enumerate(shape))
+    axes = axes_of(shape, axis)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def back(r, shape: tuple, axis):
@@ -39,12 +44,22 @@ def back(r, shape: tuple, axis):
 
 
 def count(shape: tuple, axis) -> int:
-    return math.prod(shape) if axis is None else shape[axis]
+    return math.prod(shape[a] for a in axes_of(shape, axis))
 
 
 def safe(y):
     """`y` with zeros replaced by ones: a divisor whose zero would only give NaN."""
     return P.where(P.eq(y, 0.0), 1.0, y)
+
+
+def power_slope(a, b):
+    """d(a^b)/da = b·a^(b-1), and 0 where b = 0 at every a, 0 included (a^0 is the constant 1, as the peers say).
+
+    The base is replaced by 1 where b = 0 before it is raised, so neither this
+    rule nor its own derivative (Hessians) meets 0·∞.
+    """
+    zero = P.eq(b, 0.0)
+    return P.where(zero, 0.0, b * P.where(zero, 1.0, a) ** (b - 1.0))
 
 
 def log_pos(a):
@@ -113,11 +128,11 @@ def trace(a):
     return np.trace(a)
 
 
-def logsumexp(x, axis=None):
+def logsumexp(x, axis=None, keepdims=False):
     m = np.max(np.real(x), axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
     out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out.reshape(np.shape(np.sum(np.real(x), axis=axis)))
+    return out if keepdims else out.reshape(np.shape(np.sum(np.real(x), axis=axis)))
 
 
 def softmax(x, axis=None):
@@ -142,11 +157,16 @@ def sigmoid(x):
     return np.where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def prod_others(x, axis=None):
+def prod_others(x, axis=None, keepdims=False):
     """Product of all other elements along `axis`, exact even where x has zeros."""
     a = np.asarray(x)
     if axis is None:
         return prod_others(a.reshape(-1), 0).reshape(a.shape)
+    if isinstance(axis, tuple):
+        axes = axes_of(a.shape, axis)
+        moved = np.moveaxis(a, axes, range(a.ndim - len(axes), a.ndim))
+        flat = prod_others(moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,)), -1)
+        return np.moveaxis(flat.reshape(moved.shape), range(a.ndim - len(axes), a.ndim), axes)
     a = np.moveaxis(a, axis, -1)
     ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
     left = np.cumprod(np.concatenate([ones, a[..., :-1]], -1), -1)
@@ -163,8 +183,12 @@ def sum_to(x, shape):
 
 
 def scatter(x, shape, key):
+    """Zeros of `shape` with x placed at `key`; an integer-array key adds where it repeats an index."""
     out = np.zeros(shape, dtype=np.result_type(x, np.float64))
-    out[key] = x
+    if any(isinstance(k, np.ndarray) for k in key):
+        np.add.at(out, key, x)
+    else:
+        out[key] = x
     return out
 
 
@@ -176,29 +200,42 @@ def where(c, a, b):
     return np.where(np.asarray(c) != 0, a, b)
 
 
+def check_axis(x, axis) -> None:
+    """Refuse an axis the array does not have (numpy lets 0-d slip), or one named twice."""
+    axes = axis if isinstance(axis, tuple) else () if axis is None else (axis,)
+    for a in axes:
+        if not -np.ndim(x) <= a < np.ndim(x):
+            raise ValueError(f"axis {a} is out of bounds for an array of {np.ndim(x)} dimension(s)")
+    if len({a % max(np.ndim(x), 1) for a in axes}) < len(axes):
+        raise ValueError(f"axis {axis} names an axis twice")
+
+
 def axis_checked(f):
-    """A reduction over `axis`, refusing an axis the array does not have (numpy lets 0-d slip)."""
-    def reduction(x, axis=None):
-        if axis is not None and not -np.ndim(x) <= axis < np.ndim(x):
-            raise ValueError(f"axis {axis} is out of bounds for an array of {np.ndim(x)} dimension(s)")
-        return f(x, axis=axis)
+    """A reduction over `axis` (an integer, a tuple or None) with `keepdims`, refusing an axis x lacks."""
+    def reduction(x, axis=None, **params):
+        check_axis(x, axis)
+        return f(x, axis=axis, **params)
     return reduction
 
 
 def reduce(f):
-    """A numpy reduction taking `axis=` that also serves SymPy object arrays."""
-    return axis_checked(lambda x, axis=None: f(x, axis=axis))
+    """A numpy reduction taking `axis=` and `keepdims=` that also serves SymPy object arrays."""
+    return axis_checked(lambda x, axis=None, keepdims=False: f(x, axis=axis, keepdims=keepdims))
 
 
 # ---------------------------------------------------------------- SymPy translations
 
 def sym_reduce(combine):
-    """Reduce an object array with a SymPy n-ary function, along `axis` or over all."""
-    def sym(sp, x, axis=None):
+    """Reduce an object array with a SymPy n-ary function, along `axis` (or axes) or over all."""
+    def sym(sp, x, axis=None, keepdims=False, **params):
         x = np.asarray(x, dtype=object)
-        if axis is None:
-            return np.asarray(combine(sp, list(x.reshape(-1))), dtype=object)
-        return np.apply_along_axis(lambda v: combine(sp, list(v)), axis, x)
+        axes = axes_of(x.shape, axis)
+        moved = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+        flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+        out = np.empty(flat.shape[:-1], dtype=object)
+        for idx in np.ndindex(*out.shape):
+            out[idx] = combine(sp, list(flat[idx]), **params)
+        return out.reshape(kept(x.shape, axis)) if keepdims else out
     return sym
 
 

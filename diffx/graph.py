@@ -124,6 +124,10 @@ class Graph:
     def __len__(self) -> int:
         return len(self.nodes)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:   # Jupyter: the graph as SVG (diffx.svg)
+        from .svg import graph_bundle
+        return graph_bundle(self)
+
 
 _FIELD = re.compile(r"\{(\*|\w+)\}")     # a field of an op's text template: {0}, {*}, {key}
 

@@ -64,6 +64,14 @@ class GraphReport:
             lines.append(f"non-finite: {self.nonfinite['message']}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:                 # Jupyter: the picture and the node table (diffx.htmlview)
+        from .htmlview import report_html
+        return report_html(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from .htmlview import report_bundle
+        return report_bundle(self)
+
     def to_dict(self) -> dict:
         return {
             "schema_version": SCHEMA_VERSION,

@@ -17,13 +17,14 @@ _TOKEN = re.compile(r"""
   | (?P<newline>\n)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
-  | (?P<op>\*\*|<=|>=|==|!=|[-+*/@^.<>=(),;\[\]:])
+  | (?P<text>'[^'\n]*'|"[^"\n]*")
+  | (?P<op>\*\*|<=|>=|==|!=|\.\.\.|[-+*/%@^.<>=(),;\[\]:])
   | (?P<bad>.))
 """, re.VERBOSE | re.ASCII | re.DOTALL)
 
 
 class Token(NamedTuple):
-    kind: str   # number, name, op, sep, end
+    kind: str   # number, name, text (in quotes: einsum's subscripts), op, sep, end
     text: str
     start: int
     end: int
@@ -60,7 +61,8 @@ def tokenize(source: str) -> list[Token]:
                 continue
             kind = "sep"
         elif kind == "bad":
-            why = " (the language has no strings)" if text in "'\"" else ""
+            why = (" (a text in quotes, as einsum's subscripts, ends on the same line)" if text in "'\""
+                   else "")
             raise ParseError(f"unexpected character {text!r}{why}", source=source, span=(pos, pos + 1))
         append(Token(kind, text, pos, end))
     append(Token("end", "", n, n))

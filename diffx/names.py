@@ -2,7 +2,8 @@
 
 Every op's `names` field says which names call it, so a new op reaches the
 language by its entry alone. A surface name resolves to an op by its argument
-count (`max(x)` is a reduction, `max(a, b)` is elementwise). Generators
+count (`max(x)` is a reduction, `max(a, b)` is elementwise); an op's constant
+params (its `params`) follow its inputs, by position or by keyword. Generators
 (`arange`, `randn`, ...) take constant arguments and become constant nodes at
 parse time.
 """
@@ -14,23 +15,63 @@ import numpy as np
 
 from .ops import OPS
 
-CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan}
+CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan, "True": 1.0, "False": 0.0}
+BINDABLE = {"pi", "e", "inf", "nan"}      # a program may bind these names, as Python lets a name shadow a constant
+VARIADIC = -1                             # the call count of an op that takes any number of inputs
 
 
 @dataclass(frozen=True)
 class Function:
-    """How a call `name(args, kw=...)` becomes a node."""
+    """How a call `name(args, kw=...)` becomes a node.
+
+    `ops` maps a call's argument count to the op it calls: an op's count is its
+    inputs plus its required params (`transpose(x)` and `transpose(x, axes)` are
+    two ops); its optional params may follow positionally (`sum(x, 0)`), unless
+    another op of the name takes exactly that count (`max(a, b)`).
+    """
 
     name: str
-    ops: dict[int, str]            # argument count -> op name
-    kwargs: tuple[str, ...] = ()   # keyword arguments, all constant
-    extra: str | None = None       # "shape": trailing constant ints become the `shape` param
+    ops: dict[int, str]
     doc: str = ""
 
     def counts(self) -> str:
-        ns = sorted(self.ops)
-        word = "argument" if ns == [1] else "arguments"
-        return (" or ".join(str(n) for n in ns) + f" {word}") if self.extra is None else f"{ns[0]}+ arguments"
+        if VARIADIC in self.ops:
+            return "a list of arrays" if OPS[self.ops[VARIADIC]].listed else "any number of arrays"
+        lo = min(self.ops)
+        hi = max(c + optional(OPS[o]) for c, o in self.ops.items())
+        if any(OPS[o].trailing for o in self.ops.values()):
+            return f"{lo + 1}+ arguments"
+        word = "argument" if hi == 1 else "arguments"
+        return f"{lo} {word}" if lo == hi else f"{lo} or {hi} {word}" if hi == lo + 1 else f"{lo} to {hi} {word}"
+
+    def resolve(self, n: int) -> str | None:
+        """The op a call with n positional arguments means (None: no op of this name takes n)."""
+        if n in self.ops:
+            return self.ops[n]
+        if VARIADIC in self.ops:
+            return self.ops[VARIADIC]
+        fits = [(c, o) for c, o in self.ops.items() if c < n and (n <= c + optional(OPS[o]) or OPS[o].trailing)]
+        return max(fits)[1] if fits else None
+
+    @property
+    def kwargs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.name for o in self.ops.values() for p in OPS[o].params))
+
+    @property
+    def extra(self) -> str | None:
+        return next((OPS[o].trailing for o in self.ops.values() if OPS[o].trailing), None)
+
+
+def optional(op) -> int:
+    """How many optional params may follow the inputs positionally."""
+    return sum(1 for p in op.params if not p.required and not p.keyword)
+
+
+def call_count(op) -> int:
+    """Inputs plus required params: how many positional arguments call the op at least."""
+    if op.variadic:
+        return VARIADIC
+    return (1 if op.trailing else op.arity) + sum(1 for p in op.params if p.required)
 
 
 FUNCTIONS: dict[str, Function] = {}
@@ -38,16 +79,14 @@ FUNCTIONS: dict[str, Function] = {}
 
 def _register(op) -> None:
     """Every name of an op's `names` calls it; one name may call several ops, told apart by argument count."""
-    count = 1 if op.trailing else op.arity
-    assert count is not None or not op.names, f"{op.name}: a variadic op has syntax, not a call name"
+    count = call_count(op)
     for name in op.names:
         old = FUNCTIONS.get(name)
         ops = dict(old.ops) if old else {}
         assert count not in ops, f"{name} with {count} arguments calls both {ops.get(count)} and {op.name}"
         ops[count] = op.name
-        reduces = op.kind == "reduction" or (old is not None and "axis" in old.kwargs)
         doc = op.doc if old is None else f"{old.doc}; {op.doc}"
-        FUNCTIONS[name] = Function(name, ops, kwargs=("axis",) if reduces else (), extra=op.trailing, doc=doc)
+        FUNCTIONS[name] = Function(name, ops, doc=doc)
 
 
 for _op in OPS.values():

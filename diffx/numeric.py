@@ -148,10 +148,12 @@ def _sides(f0, pairs, eps=EPS):
     return dminus, dplus, bool(np.any(kink)), bool(np.any(jump))
 
 
-# ---------------------------------------------------------------- the schemes: (f, x, f0) -> (D, estimate, evaluations, step, sides)
+# ---------------------------------------------------------------- the schemes
+# (f, x, f0, eps, cap) -> (D, estimate, evaluations, step, sides); `cap` is the largest step the function's
+# structure allows (half the distance to the nearest switching surface of a non-smooth op)
 def _one_sided(sign: float):
-    def scheme(f, x, f0, eps=EPS):
-        h = eps ** 0.5 * max(1.0, abs(x)) * sign
+    def scheme(f, x, f0, eps=EPS, cap=np.inf):
+        h = min(eps ** 0.5 * max(1.0, abs(x)), cap) * sign
         h1, h2 = (x + h) - x, (x + 2 * h) - x
         fs = f(np.array([x + h, x + 2 * h]))
         d1, d2 = (fs[0] - f0) / h1, (fs[1] - f0) / h2
@@ -159,8 +161,8 @@ def _one_sided(sign: float):
     return scheme
 
 
-def _central(f, x, f0, eps=EPS):
-    h = eps ** (1 / 3) * max(1.0, abs(x))
+def _central(f, x, f0, eps=EPS, cap=np.inf):
+    h = min(eps ** (1 / 3) * max(1.0, abs(x)), cap)
     fs = f(np.array([x + h, x - h, x + 2 * h, x - 2 * h]))
     d1 = (fs[0] - fs[1]) / ((x + h) - (x - h))
     d2 = (fs[2] - fs[3]) / ((x + 2 * h) - (x - 2 * h))
@@ -168,7 +170,7 @@ def _central(f, x, f0, eps=EPS):
     return d1, np.abs(d2 - d1) / 3 + eps * np.abs(f0) / h, 4, h, sides
 
 
-def _complex(f, x, f0, eps=EPS):
+def _complex(f, x, f0, eps=EPS, cap=np.inf):
     h = COMPLEX_STEP * max(1.0, abs(x))
     fz = f(np.array([x + 1j * h]))[0]
     d = np.imag(fz) / h
@@ -183,27 +185,67 @@ def _complex(f, x, f0, eps=EPS):
     return d, 4 * eps * np.abs(d), 1, h, None
 
 
-def _richardson(f, x, f0, eps=EPS):
-    """Central differences at h₀, h₀/2, … extrapolated; the best table entry by its own estimate."""
-    s = max(1.0, abs(x))
-    hs = RICHARDSON_BASE * s / 2.0 ** np.arange(RICHARDSON_LEVELS)
-    fs = f(np.concatenate([x + hs, x - hs]))
-    n = len(hs)
-    table = [[(fs[k] - fs[n + k]) / ((x + hs[k]) - (x - hs[k]))] for k in range(n)]
-    best, best_err = table[-1][0], np.full(np.shape(f0), np.inf)
+RICHARDSON_RETRIES = 3          # each retry starts 16 times smaller
+
+
+def _richardson(f, x, f0, eps=EPS, cap=np.inf):
+    """Central differences at h₀, h₀/2, … extrapolated at the order the table shows.
+
+    Successive differences of a smooth function shrink 4-fold as h halves
+    (order 2), and the table is extrapolated as usual; where they shrink
+    2-fold (order 1, as x|x| at 0 does), it is extrapolated at order 1;
+    where they do neither, the steps shrink and it tries again, and what
+    still does not settle is unresolved: an infinite estimate.
+    """
+    s, evaluations, base = max(1.0, abs(x)), 0, min(RICHARDSON_BASE * max(1.0, abs(x)), cap)
+    for _ in range(RICHARDSON_RETRIES + 1):
+        hs = base / 2.0 ** np.arange(RICHARDSON_LEVELS)
+        fs = f(np.concatenate([x + hs, x - hs]))
+        n = len(hs)
+        evaluations += 2 * n
+        central = [(fs[k] - fs[n + k]) / ((x + hs[k]) - (x - hs[k])) for k in range(n)]
+        noise = 64 * eps * np.maximum(np.abs(f0), 1e-300) / hs[-1]
+        order = _observed_order(central, noise)
+        if order is not None:
+            best, err = _extrapolate(central, order)
+            sides = _sides(f0, [(fs[k], fs[n + k], ((x + hs[k]) - (x - hs[k])) / 2) for k in (n - 1, n - 2, n - 3)],
+                           eps)
+            return best, err + 4 * noise, evaluations, hs[0], sides
+        base /= 16.0
+        if base < 1e-8 * s:
+            break
+    return central[-1], np.full(np.shape(f0), np.inf), evaluations, hs[0], None
+
+
+def _observed_order(central: list, noise) -> float | None:
+    """2 or 1 when the last differences of the table shrink at that order (or are rounding), else None."""
+    d1, d2 = np.abs(central[-2] - central[-3]), np.abs(central[-1] - central[-2])
+    settled = (d1 <= noise) & (d2 <= noise)
+    with np.errstate(all="ignore"):
+        ratio = np.where(settled, 4.0, d1 / np.where(d2 > 0, d2, np.inf))
+    if np.all(settled | ((ratio > 2.8) & (ratio < 6.0)) | (d2 <= noise)):
+        return 2.0
+    if np.all(settled | ((ratio > 1.5) & (ratio <= 2.8))):
+        return 1.0
+    return None
+
+
+def _extrapolate(central: list, order: float):
+    """The Richardson table at that order; the best entry by its own estimate."""
+    n, table = len(central), [[c] for c in central]
+    best, best_err = table[-1][0], np.full(np.shape(central[0]), np.inf)
     for k in range(1, n):
         for j in range(1, k + 1):
-            factor = 4.0 ** j - 1.0
+            factor = 2.0 ** (order * j if order == 1 else 2 * j) - 1.0
             table[k].append(table[k][j - 1] + (table[k][j - 1] - table[k - 1][j - 1]) / factor)
             err = np.maximum(np.abs(table[k][j] - table[k][j - 1]), np.abs(table[k][j] - table[k - 1][j - 1]))
             better = err < best_err
             best, best_err = np.where(better, table[k][j], best), np.where(better, err, best_err)
-    sides = _sides(f0, [(fs[k], fs[n + k], ((x + hs[k]) - (x - hs[k])) / 2) for k in (n - 1, n - 2, n - 3)], eps)
-    return best, best_err + eps * np.abs(f0) / hs[-1] * 4, 2 * n, hs[0], sides
+    return best, best_err
 
 
 class Scheme(NamedTuple):
-    run: Callable          # (f, x, f0, eps) -> (D, estimate, evaluations, step, sides)
+    run: Callable          # (f, x, f0, eps, cap) -> (D, estimate, evaluations, step, sides)
     label: str             # its name in legends and tables
     about: str             # what it computes, for the cost column
 
@@ -264,14 +306,17 @@ def _first_flip(base, path) -> str:
 
 
 def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str],
-                  scheme: str = "central", evaluator=None, base_path=(), dtype=None) -> NumericResult:
+                  scheme: str = "central", evaluator=None, base_path=(), dtype=None,
+                  caps: dict | None = None) -> NumericResult:
     """The derivative of the output w.r.t. every component of `wrt`, with error estimates.
 
     The output may be an array: each component's result then has its shape
     (a column of the Jacobian). With `evaluator` (env -> (output, branch
     decisions)), the function differenced is a Python function, re-run at
-    each perturbed point, and a change of its path is reported.
+    each perturbed point, and a change of its path is reported. `caps`
+    ({(name, idx): step}) bounds each component's steps (below a kink).
     """
+    caps = caps or {}
     if scheme == "complex":
         why = not_analytic(graph, wrt) if evaluator is None else \
             "complex step cannot run a Python function: its branches compare real numbers"
@@ -295,7 +340,7 @@ def differentiate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt:
             for idx in np.ndindex(*x.shape):
                 f = (_component(graph, frozen, point, name, idx, batch, f0.ndim, dtype) if evaluator is None else
                      _python_component(evaluator, base_path, point, name, idx, changes))
-                d, est, n, h, sides = run(f, float(x[idx]), f0, eps)
+                d, est, n, h, sides = run(f, float(x[idx]), f0, eps, caps.get((name, idx), np.inf))
                 if scheme != "complex" and np.all(np.isfinite(f0)) and np.any(np.isnan(d)):
                     d, est, n, sides, side = _one_side_inside(f, float(x[idx]), f0, eps, d, est, n, sides)
                     if side:

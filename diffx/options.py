@@ -38,7 +38,7 @@ class Options:
     order: int = 1                      # 2: the second derivative of a function of one scalar
     mode: str = "auto"                  # Jacobians: forward, reverse, auto (fewer passes) or both
     rtol: float = 1e-6
-    atol: float = 1e-8
+    atol: float | None = None           # None: 1e-8 × the largest magnitude of each reference (at least 1e-12)
     limits: Limits = DEFAULT_LIMITS
     isolation: str = "process"          # how the symbolic time budget is kept: a forked process or a thread
 

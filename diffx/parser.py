@@ -9,21 +9,21 @@ unary `- +`; `^ **` (right-associative); postfix calls, `x.T`, `x[i]`.
 """
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 
 from .engine import evaluate_constant
-from .errors import DiffxError, LimitError, UnknownNameError
+from .errors import LimitError, UnknownNameError
 from .graph import Graph
 from .lexer import Cursor, Span, Token, describe
 from .limits import DEFAULT_LIMITS, Limits, how_to_raise
-from .names import CONSTANTS, FUNCTIONS, GENERATORS, known_names
+from .names import BINDABLE, CONSTANTS, FUNCTIONS, GENERATORS
 from .ops import OPS
+from .parser_calls import Calls
 from .rng import Seeded
 
 # the grammar's binding strength of each binary infix (`^` binds tighter and groups right: see `power`)
-PRECEDENCE = {"==": 1, "!=": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "+": 2, "-": 2, "*": 3, "/": 3, "@": 3, ".": 4}
+PRECEDENCE = {"==": 1, "!=": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "+": 2, "-": 2, "*": 3, "/": 3, "%": 3, "@": 3,
+              ".": 4}
 # infix -> (precedence, op): which op an operator means is the op table's `infix`
 BINARY = {op.infix: (PRECEDENCE[op.infix], op.name) for op in OPS.values()
           if op.infix in PRECEDENCE and op.arity == 2}
@@ -36,7 +36,7 @@ def _constant(node) -> bool:
     return op.kind == "leaf" and not op.free
 
 
-class _Parser(Cursor):
+class _Parser(Calls, Cursor):
     def __init__(self, source: str, limits: Limits, rng: np.random.Generator | Seeded, constant: bool):
         self.limits = limits
         self.rng = rng
@@ -92,7 +92,7 @@ class _Parser(Cursor):
     def assignment(self) -> str:
         name = self.take()
         equals = self.take()
-        if name.text in FUNCTIONS or name.text in GENERATORS or name.text in CONSTANTS:
+        if name.text in FUNCTIONS or name.text in GENERATORS or (name.text in CONSTANTS and name.text not in BINDABLE):
             kind = "constant" if name.text in CONSTANTS else "function"
             raise self.error(f"cannot bind {name.text!r}: it is a {kind} name", (name.start, name.end))
         node, _ = self.operand(equals, self.expr)
@@ -179,7 +179,10 @@ class _Parser(Cursor):
         if tok.kind == "op" and tok.text == "(":
             self.take()
             self.enter(tok)
+            mark = len(self.graph.nodes)
             node, _ = self.operand(tok, self.expr)
+            if self.at(","):
+                return self.items(tok, [node], ")", mark)
             close = self.expect(")", tok)
             self.leave()
             return node, (tok.start, close.end)
@@ -190,8 +193,14 @@ class _Parser(Cursor):
     def name(self) -> tuple[int, Span]:
         tok = self.take()
         span = (tok.start, tok.end)
+        dotted = f"{tok.text}.{self.peek(1).text}"
+        if (tok.text not in self.env and self.at(".") and self.peek(1).kind == "name" and dotted in FUNCTIONS
+                and self.peek(2).text == "("):
+            self.take()
+            last = self.take()
+            return self.call(Token("name", dotted, tok.start, last.end), dotted)
         if self.at("("):
-            return self.call(tok)
+            return self.call(tok, tok.text)
         if tok.text in self.env:
             return self.env[tok.text], span
         if tok.text in CONSTANTS:
@@ -203,161 +212,24 @@ class _Parser(Cursor):
                                    "[1, 2], arange(4) or randn(2, 3)", source=self.source, span=span)
         return self.graph.var(tok.text, span), span
 
-    # -------------------------------------------------------------- calls
-    def call(self, name: Token) -> tuple[int, Span]:
-        open_ = self.take()
-        self.enter(open_)
-        known = name.text in FUNCTIONS or name.text in GENERATORS
-        if not known:
-            hint = difflib.get_close_matches(name.text, known_names(), n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise UnknownNameError(f"unknown function {name.text!r}{suggestion}",
-                                   source=self.source, span=(name.start, name.end))
-        mark = len(self.graph.nodes)
-        args: list[tuple[int, Span]] = []
-        kwargs: dict[str, tuple[int, Span, Token]] = {}
-        while not self.at(")"):
-            if args or kwargs:
-                if not self.at(","):
-                    tok = self.peek()
-                    raise self.error(f"expected ',' or ')' to close '(' at column {open_.start + 1}, "
-                                     f"found {describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
-                self.take()
-            if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "=":
-                key = self.take()
-                self.take()
-                node, span = self.operand(key, self.expr)
-                kwargs[key.text] = (node, span, key)
-            else:
-                if kwargs:
-                    tok = self.peek()
-                    raise self.error("a positional argument cannot follow a keyword argument",
-                                     (tok.start, tok.end))
-                args.append(self.operand(open_, self.expr))
-        close = self.take()
-        self.leave()
-        span = (name.start, close.end)
-        if name.text in GENERATORS:
-            return self.generate(name, args, kwargs, mark, span), span
-        return self.apply(name, args, kwargs, mark, span), span
-
-    def apply(self, name: Token, args, kwargs, mark: int, span: Span) -> int:
-        fn = FUNCTIONS[name.text]
-        for key, (_, _, ktok) in kwargs.items():
-            if key not in fn.kwargs:
-                allowed = ", ".join(f"{k}=" for k in fn.kwargs) or "none"
-                raise self.error(f"{name.text} has no argument {key!r} (keyword arguments: {allowed})",
-                                 (ktok.start, ktok.end))
-        params = {key: self.integer(node, kspan, key) for key, (node, kspan, _) in kwargs.items()}
-        if fn.extra is not None:
-            if len(args) < 2:
-                raise self.error(f"{name.text} takes an array and its new shape, e.g. reshape(x, 2, 2)", span)
-            params[fn.extra] = tuple(self.integer(node, s, "a shape") for node, s in args[1:])
-            args = args[:1]
-            self.drop_after(args, mark)
-        op = fn.ops.get(len(args))
-        if op is None:
-            raise self.error(f"{name.text} takes {fn.counts()}, got {len(args)}", span)
-        if "axis" in params and OPS[op].kind != "reduction":
-            raise self.error(f"{name.text} with {len(args)} arguments takes no axis", span)
-        if kwargs:
-            self.drop_after(args, mark)
-        return self.add(op, tuple(a for a, _ in args), span, params)
-
-    def drop_after(self, kept, mark: int) -> None:
-        """Drop the nodes built only for constant arguments (they became params)."""
-        del self.graph.nodes[max([mark] + [a + 1 for a, _ in kept]):]
-
-    def integer(self, node: int, span: Span, what: str) -> int:
-        value = self.constant_value(node, span)
-        if np.ndim(value) != 0 or not float(value).is_integer():
-            raise self.error(f"{what} must be an integer, got {_text(value)}", span)
-        return int(value)
-
-    def constant_value(self, node: int, span: Span):
-        try:
-            return np.asarray(evaluate_constant(self.graph, node), dtype=np.float64)
-        except DiffxError as exc:
-            raise exc.located(self.source, span) from None
-
-    def generate(self, name: Token, args, kwargs, mark: int, span: Span) -> int:
-        build, count, doc = GENERATORS[name.text]
-        if kwargs:
-            key = next(iter(kwargs.values()))[2]
-            raise self.error(f"{name.text} takes no keyword arguments ({doc})", (key.start, key.end))
-        numbers = []
-        for node, s in args:
-            value = self.constant_value(node, s)
-            if np.ndim(value) != 0:
-                raise self.error(f"{name.text} takes numbers, got an array ({doc})", s)
-            numbers.append(float(value))
-        try:
-            size = count(*numbers)
-        except (TypeError, ValueError, OverflowError) as exc:
-            detail = f"{exc}; " if isinstance(exc, ValueError) and "whole" in str(exc) else ""
-            raise self.error(f"bad arguments for {name.text}: {detail}{doc}", span) from None
-        if size > self.limits.max_elements:
-            raise LimitError(f"{name.text} would make {size:,} elements; the limit is "
-                             f"{self.limits.max_elements:,} ({how_to_raise('max_elements')})",
-                             source=self.source, span=span)
-        try:
-            rng = self.rng.generator() if isinstance(self.rng, Seeded) else self.rng
-            value = build(rng, *numbers)
-        except (TypeError, ValueError) as exc:
-            raise self.error(f"bad arguments for {name.text}: {exc} ({doc})", span) from None
-        del self.graph.nodes[mark:]
-        return self.graph.const(value, span=span)
-
     # -------------------------------------------------------------- brackets
-    def index(self, node: int, span: Span) -> tuple[int, Span]:
-        open_ = self.take()
-        self.enter(open_)
-        mark = len(self.graph.nodes)
-        key: list = []
-        while True:
-            key.append(self.index_item(open_))
-            if self.at(","):
-                self.take()
-                continue
-            break
-        close = self.expect("]", open_)
-        self.leave()
-        del self.graph.nodes[mark:]
-        span = (span[0], close.end)
-        return self.add("index", (node,), span, {"key": tuple(key)}), span
-
-    def index_item(self, open_: Token):
-        parts: list[int | None] = []
-        while True:
-            if self.at(":") or self.at(",") or self.at("]"):
-                parts.append(None)
-            else:
-                sub, s = self.operand(open_, self.expr)
-                parts.append(self.integer(sub, s, "an index"))
-            if not self.at(":") or len(parts) == 3:
-                break
-            self.take()
-        if len(parts) == 1:
-            if parts[0] is None:
-                tok = self.peek()
-                raise self.error(f"expected an index, found {describe(tok)}", (tok.start, max(tok.end, tok.start + 1)))
-            return parts[0]
-        return slice(*parts)
-
     def array(self) -> tuple[int, Span]:
         open_ = self.take()
         self.enter(open_)
-        mark = len(self.graph.nodes)
-        items: list[int] = []
         if self.at("]"):
             raise self.error("empty array literal", (open_.start, self.peek().end))
-        while True:
+        mark = len(self.graph.nodes)
+        return self.items(open_, [self.operand(open_, self.expr)[0]], "]", mark)
+
+    def items(self, open_: Token, items: list[int], closer: str, mark: int) -> tuple[int, Span]:
+        """The rest of `[a, b, ...]` or of a tuple `(a, b, ...)` (which means the same), stacked."""
+        while self.at(","):
+            self.take()
+            if self.at(closer):
+                break
             node, _ = self.operand(open_, self.expr)
             items.append(node)
-            if not self.at(","):
-                break
-            self.take()
-        close = self.expect("]", open_)
+        close = self.expect(closer, open_)
         self.leave()
         span = (open_.start, close.end)
         if all(_constant(self.graph.nodes[i]) for i in items):
@@ -368,10 +240,6 @@ class _Parser(Cursor):
             del self.graph.nodes[mark:]
             return self.graph.const(np.stack(values), span=span), span
         return self.add("stack", tuple(items), span), span
-
-
-def _text(value) -> str:
-    return np.array2string(np.asarray(value), threshold=6) if np.ndim(value) else f"{float(value):g}"
 
 
 def parse(source: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0,

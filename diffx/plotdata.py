@@ -32,25 +32,14 @@ from .problem import Problem, build, evaluated
 from .curves import REFERENCE, PlotData
 from .traced import gradient_graph
 
-PLOT_METHODS = ("reverse", "forward", "symbolic", "numeric")
-PLAIN_NUMERIC = "numeric-central"     # a plot's "numeric": the textbook scheme, whose errors are worth seeing
-MAX_POINTS = 20_000          # far more than a terminal or an image can show; keeps every plot quick
+from .plotnames import ORDER_NAMES, PLAIN_NUMERIC, curve_label, method_label  # noqa: F401 - names of a plot
 
-ORDER_NAMES = {0: "f", 1: "f′", 2: "f″"}
+PLOT_METHODS = ("reverse", "forward", "symbolic", "numeric")
+MAX_POINTS = 20_000          # far more than a terminal or an image can show; keeps every plot quick
 
 # ops whose output at a point depends only on their inputs at that point: with only these between
 # the plotted variable and the output, binding the variable to the whole grid evaluates f pointwise
 _POINTWISE_KINDS = frozenset(op.kind for op in OPS.values() if op.pointwise)
-
-
-def method_label(name: str) -> str:
-    """'reverse AD', 'central differences' (a plot's numeric), 'complex step' (numeric-complex)."""
-    return registry.METHODS[PLAIN_NUMERIC if name == "numeric" else name].label
-
-
-def curve_label(order: int, method: str | None = None, over: str = "x") -> str:
-    """The legend text of a curve: 'f(x)', 'f′(x) reverse AD'."""
-    return f"{ORDER_NAMES[order]}({over})" + ("" if method is None else f" {method_label(method)}")
 
 
 # ---------------------------------------------------------------- the entry point

@@ -48,6 +48,11 @@ _ROWS = [
     Method("symbolic", "symbolic (SymPy)", "SymPy derivative evaluated at the point with 30 digits",
            {"gradient": symbolic_methods.gradient, "vjp": symbolic_methods.gradient, "jvp": symbolic_methods.jvp,
             "jacobian": symbolic_methods.jacobian, "hessian": symbolic_methods.hessian}, exact=True),
+    Method("symbolic-matrix", "symbolic, matrix form", "the derivative in matrix notation (2*X.T@(X@w - y)), "
+           "printed in diffx's language, parsed back and evaluated at the point",
+           {"gradient": symbolic_methods.matrix_method("gradient"), "vjp": symbolic_methods.matrix_method("vjp"),
+            "jacobian": symbolic_methods.matrix_method("jacobian"),
+            "hessian": symbolic_methods.matrix_method("hessian")}),
     Method("numeric", "finite differences", "the most accurate safe scheme (complex step where the ops allow, "
                                             "else Richardson extrapolation), or the one numeric= names",
            {"gradient": numeric_methods.gradient("numeric"), "vjp": numeric_methods.gradient("numeric"),
@@ -57,9 +62,9 @@ _ROWS = [
 ]
 METHODS: dict[str, Method] = {m.name: m for m in _ROWS}
 
-DEFAULTS = {"gradient": ("reverse", "symbolic", "numeric"), "vjp": ("reverse", "symbolic", "numeric"),
-            "jvp": ("forward", "reverse", "symbolic", "numeric"), "jacobian": ("symbolic", "numeric"),
-            "hessian": ("reverse", "symbolic", "numeric")}
+DEFAULTS = {"gradient": ("reverse", "symbolic", "symbolic-matrix", "numeric"), "vjp": ("reverse", "symbolic", "numeric"),
+            "jvp": ("forward", "reverse", "symbolic", "numeric"), "jacobian": ("symbolic", "symbolic-matrix", "numeric"),
+            "hessian": ("reverse", "symbolic", "symbolic-matrix", "numeric")}
 EVERY = ("reverse", "forward", "symbolic", *(f"numeric-{s}" for s in SCHEMES))   # what `compare` runs
 
 

@@ -87,6 +87,7 @@ class MethodResult:
     estimates: dict[str, np.ndarray] | None = None  # numeric: its own error estimate per element
     optimal: dict[str, float] | None = None         # numeric central: the best step and its error
     extra: dict[str, Any] = field(default_factory=dict)
+    matrix_form: dict[str, str] | None = None       # symbolic: {name: diffx program}, the derivative in matrix form
     seen_kinks: list = field(default_factory=list)  # numeric: (variable, index, left, right, jump) where sides disagree
 
     @property
@@ -128,6 +129,8 @@ class MethodResult:
             d["method"] = self.scheme
         if self.formula is not None:
             d["formula"] = self.formula_text()
+        if self.matrix_form is not None:
+            d["matrix_form"] = dict(self.matrix_form)
         if self.step is not None:
             d["step"] = jsonable(self.step)
         d["evaluations"] = self.evaluations
@@ -154,7 +157,9 @@ class Comparison:
     atol: float
     kind: str = "gradient"                              # gradient, vjp, jvp, jacobian or hessian
     errors: dict[str, Errors] = field(default_factory=dict)     # per method that ran, against the reference
-    agree: bool = True
+    verdict: str = "agree"                              # agree, kink, inconclusive, undefined or disagree
+    verdicts: dict[Any, dict] = field(default_factory=dict)     # per variable: verdict, deciding elements, reason
+    agree: bool = True                                  # the verdict is "agree"
     max_abs_diff: float = 0.0                           # largest difference from reverse AD (or the reference)
     disagreements: list[Disagreement] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific JSON fields (seed, passes, ...)
@@ -173,8 +178,21 @@ class Comparison:
         return self.methods[self.reference].derivative
 
     @property
+    def passed(self) -> bool:
+        """What the exit status says: the methods agree, or the point is a kink (unless strict)."""
+        return self.verdict == "agree" or (self.verdict == "kink" and not self.strict)
+
+    @property
     def messages(self) -> list[str]:
         return [d.message for d in self.disagreements]
+
+    def _repr_html_(self) -> str:                 # Jupyter: the table and verdict (diffx.htmlview)
+        from .htmlview import comparison_html
+        return comparison_html(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from .htmlview import comparison_bundle
+        return comparison_bundle(self)
 
     def to_dict(self) -> dict:
         methods = {}
@@ -191,6 +209,8 @@ class Comparison:
             "kind": self.kind,
             "reference": self.reference,
             "methods": methods,
+            "verdict": self.verdict,
+            "verdicts": {key_text(k): v for k, v in self.verdicts.items()},
             "agree": self.agree,
             "max_abs_diff": jsonable(self.max_abs_diff),
             "disagreements": self.messages,

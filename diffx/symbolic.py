@@ -121,14 +121,13 @@ class Formulas:
 
 def gradient(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits,
              want_sizes: bool = False):
-    """Formulas d(output)/d(each component), their values at the point, the matrix closed
-    form where SymPy's matrix calculus reaches, and (if asked) the sizes of the derivative."""
+    """Formulas d(output)/d(each component), their values at the point, and (if asked) the sizes of the
+    derivative. The matrix form is `diffx.matrixform`'s, without SymPy."""
     fs = Formulas(graph, values, point, wrt, limits)
     formulas = {name: fs.derivative(fs.out, name) for name in wrt}
     grads = {name: fs.value(f) for name, f in formulas.items()}
-    closed = matrix_closed_form(graph, values, point, wrt, grads)
     sizes = derivative_sizes(fs.sp, formulas) if want_sizes else None
-    return formulas, grads, closed, sizes
+    return formulas, grads, sizes
 
 
 def derivative_sizes(sp, formulas: dict[str, np.ndarray]) -> dict[str, int]:
@@ -137,72 +136,6 @@ def derivative_sizes(sp, formulas: dict[str, np.ndarray]) -> dict[str, int]:
     replacements, reduced = sp.cse(exprs)
     return {"naive_ops": int(sum(sp.count_ops(e) for e in exprs)),
             "cse_ops": int(sum(sp.count_ops(e) for _, e in replacements) + sum(sp.count_ops(e) for e in reduced))}
-
-
-# ---------------------------------------------------------------- closed forms in matrix notation
-def matrix_closed_form(graph: Graph, values: list, point: dict, wrt: list[str], grads: dict) -> dict[str, str] | None:
-    """d(output)/d(variable) in matrix notation (`4*x`, `A*x + A.T*x`), or None outside its reach.
-
-    Each op's `matrix` rule (diffx.matrixrules) says how it reads in matrix
-    notation; an op without one is outside its reach. Vectors are columns
-    (MatrixSymbol n×1). A closed form is kept only when it evaluates at the
-    point to the component-wise gradient.
-    """
-    sp = sympy()
-    if any(np.ndim(point[n]) > 2 for n in graph.variables):
-        return None
-    exprs: dict[int, Any] = {}
-    syms: dict[str, Any] = {}
-    live = graph.reaches_output()
-    try:
-        for node in graph.nodes:
-            if not live[node.id]:
-                continue
-            op = OPS[node.op]
-            if op.free:
-                shape = np.shape(point[node.label])
-                if node.label not in wrt:
-                    raise TypeError("a variable held constant")
-                syms[node.label] = (sp.Symbol(node.label, real=True) if not shape else
-                                    sp.MatrixSymbol(node.label, shape[0], shape[1] if len(shape) == 2 else 1))
-                exprs[node.id] = syms[node.label]
-            elif op.kind == "leaf" and np.ndim(values[node.id]) == 0:
-                exprs[node.id] = number(sp, float(values[node.id]))
-            elif op.matrix is not None:
-                exprs[node.id] = op.matrix(sp, [exprs[i] for i in node.inputs],
-                                           [np.ndim(values[i]) for i in node.inputs],
-                                           [np.shape(values[i]) for i in node.inputs], node.params)
-            else:
-                return None
-        out = exprs[graph.output]
-    except (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError, sp.ShapeError):
-        return None
-    forms = {}
-    for name in wrt:
-        try:
-            d = out.diff(syms[name]) if name in syms else None
-        except (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError, sp.ShapeError):
-            continue
-        if d is not None and isinstance(d, (sp.MatrixExpr, sp.Expr)) and _matches(sp, d, syms, point, grads[name]):
-            forms[name] = str(d)
-    return forms or None
-
-
-def _matches(sp, d, syms: dict, point: dict, want: np.ndarray) -> bool:
-    """Does the closed form, evaluated at the point, give the component-wise gradient?"""
-    subs = {}
-    for name, s in syms.items():
-        v = np.asarray(point[name], dtype=np.float64)
-        subs[s] = sp.Float(float(v)) if v.ndim == 0 else sp.Matrix(v.reshape(s.shape).tolist())
-    for term in d.free_symbols if hasattr(d, "free_symbols") else ():
-        if isinstance(term, sp.MatrixSymbol) and term.name.startswith("ones"):
-            subs[term] = sp.ones(*term.shape)
-    try:
-        got = np.array(sp.N(d.subs(subs).doit()).tolist() if hasattr(d, "shape") else float(d.subs(subs)),
-                       dtype=np.float64)
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return got.size == np.size(want) and np.allclose(got.reshape(np.shape(want)), want, rtol=1e-9, atol=1e-12)
 
 
 def jacobian(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: list[str], limits: Limits):

@@ -11,9 +11,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import budget, symbolic
+import weakref
+
+from . import budget, matrixform, symbolic
 from .ad import ad_size, contract
-from .errors import LimitError
+from .errors import LimitError, RuleError
 from .problem import Problem
 from .results import MethodResult
 from .text import count
@@ -26,17 +28,76 @@ def within_budget(p: Problem, fn: Callable, *args: Any):
                          isolation=p.options.isolation)
 
 
+def forms(p: Problem, kind: str = "gradient"):
+    """The matrix forms of the problem's derivative (`diffx.matrixform`), derived once per problem and kind."""
+    key = (id(p), kind)
+    hit = _FORMS.get(key)
+    if hit is not None and hit[0]() is p:
+        return hit[1]
+    derive = {"gradient": matrixform.gradient, "jacobian": matrixform.jacobian, "hessian": matrixform.hessian}[kind]
+    out = derive(p.graph, p.point, list(p.wrt))
+    _FORMS.clear()                      # one problem at a time: the cache is for the methods of one comparison
+    _FORMS[key] = (weakref.ref(p), out)
+    return out
+
+
+_FORMS: dict = {}
+
+
+def evaluated(p: Problem, kind: str = "gradient"):
+    """The matrix forms, each evaluated at the point by diffx's parser: (forms, {key: array})."""
+    f = forms(p, kind)
+    shapes = {k: _shape(p, k, kind) for k in f.text}
+    return f, matrixform.evaluate_forms(f, p.point, shapes, p.limits)
+
+
+def _shape(p: Problem, key: str, kind: str) -> tuple:
+    if kind == "hessian":
+        a, b = key.split(",")
+        return np.shape(p.point[a]) + np.shape(p.point[b])
+    return (np.shape(p.output) if kind == "jacobian" else ()) + np.shape(p.point[key])
+
+
 def gradient(p: Problem) -> MethodResult:
     p.require_scalar()
-    formulas, grads, closed, sizes = within_budget(p, symbolic.gradient, p.options.sizes)
-    closed = {k: v for k, v in (closed or {}).items() if np.ndim(p.point[k]) > 0}   # a scalar's is its formula
+    try:
+        symbolic.check_size(p.point, p.wrt, p.limits)
+    except LimitError as exc:              # past the component limit the matrix form still answers
+        f, values = evaluated(p)
+        if set(values) != set(p.wrt):
+            raise
+        return MethodResult("symbolic", values, matrix_form=f.text, extra={"form": "matrix", "components": exc.message},
+                            cost="matrix form evaluated at the point (no components: " + exc.message + ")")
+    formulas, grads, sizes = within_budget(p, symbolic.gradient, p.options.sizes)
+    f, values = evaluated(p)
+    closed = {k: c for k, c in f.closed.items()
+              if k in values and np.ndim(p.point[k]) > 0 and np.allclose(values[k], grads[k], rtol=1e-9, atol=1e-12)}
     extra: dict[str, Any] = {"form": "matrix" if closed else "components"}
     if closed:
         extra["closed_form"] = closed
     if sizes is not None:
         extra["sizes"] = {**sizes, "ad_ops": ad_size(p)}
-    return MethodResult("symbolic", grads, formula=formulas, extra=extra,
+    return MethodResult("symbolic", grads, formula=formulas, extra=extra, matrix_form=f.text or None,
                         cost="SymPy derivative evaluated at the point")
+
+
+def matrix_method(kind: str):
+    """The row "symbolic-matrix": the matrix form, printed in diffx's language, parsed back and evaluated."""
+    def run(p: Problem) -> MethodResult:
+        if kind == "gradient":
+            p.require_scalar()
+        elif kind == "hessian":
+            p.require_scalar("a Hessian")
+        f, values = evaluated(p, "gradient" if kind == "vjp" else kind)
+        missing = [k for k in f.why if k not in values]
+        if missing:
+            k = missing[0]
+            raise RuleError(f"no matrix form for {k}: {f.why[k]}")
+        if kind == "hessian":
+            values = {tuple(k.split(",")): v for k, v in values.items()}
+        return MethodResult("symbolic-matrix", values, matrix_form=f.text,
+                            cost="the matrix form, parsed back by diffx and evaluated at the point")
+    return run
 
 
 def _jacobian(graph, values, point, wrt, limits, want_sizes: bool):
@@ -67,7 +128,8 @@ def _sized(extra: dict, sizes, p: Problem) -> dict:
 
 def jacobian(p: Problem) -> MethodResult:
     jac, sizes = within_budget(p, _jacobian, p.options.sizes)
-    return MethodResult("symbolic", jac, extra=_sized({}, sizes, p), cost="SymPy derivative of every output component")
+    return MethodResult("symbolic", jac, extra=_sized({}, sizes, p), matrix_form=forms(p, "jacobian").text or None,
+                        cost="SymPy derivative of every output component")
 
 
 def jvp(p: Problem) -> MethodResult:
@@ -80,5 +142,5 @@ def hessian(p: Problem) -> MethodResult:
     p.require_scalar("a Hessian")
     n = sum(int(np.size(p.point[a])) for a in p.wrt)
     H, sizes = within_budget(p, _hessian, p.options.sizes)
-    return MethodResult("symbolic", H, extra=_sized({}, sizes, p),
+    return MethodResult("symbolic", H, extra=_sized({}, sizes, p), matrix_form=forms(p, "hessian").text or None,
                         cost=f"SymPy: {count(n, 'first derivative')} and {n * n} second derivatives")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+import weakref
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -17,7 +18,6 @@ import numpy as np
 
 from . import engine
 from .errors import DiffxError, InputError, NotScalarError
-from .names import FUNCTIONS, Function
 from .recording import Recording, recording  # noqa: F401 - Recording is part of this module's interface
 from .dispatch import operator_methods
 from .ops import OPS
@@ -47,7 +47,7 @@ class GraphFreedError(DiffxError, RuntimeError):
 class GradFn:
     """What made a tensor, shown as PyTorch shows it: <MulBackward>."""
 
-    __slots__ = ("op", "inputs", "params", "freed")
+    __slots__ = ("op", "inputs", "params", "freed", "__weakref__")
 
     def __init__(self, op: str, inputs: tuple, params: dict):
         self.op, self.inputs, self.params, self.freed = op, inputs, params, False
@@ -66,7 +66,7 @@ _decision_listeners: list[Callable[[bool], None]] = []
 class Tensor:
     """A numpy array (float64, or int64 for integer data) that records operations."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_retain", "name", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_retain", "name", "_consumers", "__weakref__")
     __array_ufunc__ = None      # numpy defers to our reflected operators: 2 * t records
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None):
@@ -76,6 +76,7 @@ class Tensor:
         self._retain = False
         self._requires_grad = False
         self.name = name
+        self._consumers: list = []      # weak references to the GradFns that took this tensor as an input
         if requires_grad:
             self.requires_grad_(True)
 
@@ -197,10 +198,26 @@ class Tensor:
     def __pos__(self): return self
 
     def _inplace(self, op: str, o) -> "Tensor":
-        if self._requires_grad or self.grad_fn is not None:
-            raise InputError("an in-place change of a tensor that takes part in a gradient would corrupt it: "
-                             "change .data instead (x.data *= 100)")
-        self._data[...] = OPS[op].forward(self._data, _value(o))
+        """`t += o`: on plain data (or under no_grad) the values change in place; on an intermediate tensor
+        the change is recorded as a new node this tensor becomes, as PyTorch's autograd records it (what
+        used the old value keeps it: diffx keeps the old value where PyTorch would refuse if it was saved)."""
+        if self.grad_fn is None and self._requires_grad and grad_enabled():
+            raise InputError("a leaf Variable that requires grad is being used in an in-place operation "
+                             "(PyTorch's words): change .data instead (x.data *= 100), or do it under no_grad()")
+        if self.grad_fn is None or not grad_enabled():
+            self._data[...] = OPS[op].forward(self._data, _value(o))
+            return self
+        old = Tensor.__new__(Tensor)
+        for slot in ("_data", "_requires_grad", "grad_fn", "_retain", "name", "_consumers"):
+            setattr(old, slot, getattr(self, slot))
+        old._grad = None
+        for ref in self._consumers:
+            fn = ref()
+            if fn is not None:
+                fn.inputs = tuple(old if a is self else a for a in fn.inputs)
+        self._consumers = []
+        new = apply(op, old, old if o is self else o)
+        self._data, self.grad_fn, self._requires_grad = new._data, new.grad_fn, new._requires_grad
         return self
 
     def __getitem__(self, key):
@@ -209,6 +226,11 @@ class Tensor:
     @property
     def T(self) -> "Tensor":
         return apply("transpose", self)
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two axes swapped (PyTorch's batched transpose)."""
+        return apply("swapaxes", self, axis1=-1, axis2=-2)
 
     def any(self) -> bool: return bool(np.any(self._data))
     def all(self) -> bool: return bool(np.all(self._data))
@@ -282,6 +304,12 @@ def apply(op: str, *args: Any, **params: Any) -> Tensor:
     if grad_enabled() and any(c and isinstance(a, Tensor) and a._requires_grad for a, c in zip(args, carries)):
         t._requires_grad = True
         t.grad_fn = GradFn(op, tuple(a if isinstance(a, Tensor) else _array(a) for a in args), params)
+        ref = weakref.ref(t.grad_fn)
+        for a in args:
+            if isinstance(a, Tensor):
+                if len(a._consumers) > 64:
+                    a._consumers = [r for r in a._consumers if r() is not None]
+                a._consumers.append(ref)
     return t
 
 
@@ -305,57 +333,25 @@ def _value(a: Any) -> np.ndarray:
     return a._data if isinstance(a, Tensor) else _array(a)
 
 
-def _axis(dim, axis):
-    return axis if axis is not None else dim
-
-
 def _key(key) -> tuple:
-    """Basic indexing only (ints and slices), as a tuple the op table's index op takes."""
+    """An index as the op table's index op takes it: integers, slices, None, ..., and integer lists."""
     key = key if isinstance(key, tuple) else (key,)
+    out = []
     for k in key:
-        if not isinstance(k, (int, np.integer, slice)):
-            raise InputError("a tensor is indexed by integers and slices (x[0], x[1:3], A[0, 1])")
-    return tuple(int(k) if isinstance(k, (int, np.integer)) else k for k in key)
+        if isinstance(k, Tensor):
+            k = k._data
+        if isinstance(k, (list, np.ndarray)):
+            a = np.asarray(k)
+            if a.dtype == bool or not np.issubdtype(a.dtype, np.integer):
+                raise InputError("a tensor is indexed by integers, slices, None, ... and lists of integers")
+            out.append(a.astype(np.int64))
+        elif isinstance(k, (bool, np.bool_)) or not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))):
+            raise InputError("a tensor is indexed by integers, slices, None, ... and lists of integers "
+                             "(x[0], x[1:3], A[0, 1], x[[0, 2]], x[None], x[..., 0])")
+        else:
+            out.append(int(k) if isinstance(k, (int, np.integer)) else k)
+    return tuple(out)
 
 
-# ---------------------------------------------------------------- ops by their language names
-def by_name(fn: Function) -> Callable[..., Tensor]:
-    """`fn(*tensors, dim=None, axis=None)`: the language's function `fn.name`, on tensors.
-
-    The argument count picks the op, as in the language (`max(t)` reduces,
-    `max(a, b)` is elementwise); a reduction takes `dim` or `axis`, also as
-    an integer second argument, as PyTorch's `t.sum(0)` and `t.max(1)` do.
-    """
-    reduces = 1 in fn.ops and OPS[fn.ops[1]].kind == "reduction"
-
-    def call(*args: Any, dim: int | None = None, axis: int | None = None) -> Tensor:
-        if reduces and len(args) == 2 and isinstance(args[1], (int, np.integer)) and not isinstance(args[1], bool):
-            args, dim = args[:1], int(args[1])
-        op = fn.ops.get(len(args))
-        if op is None:
-            raise InputError(f"{fn.name} takes {fn.counts()}, got {len(args)}")
-        if OPS[op].kind == "reduction":
-            return apply(op, *args, axis=_axis(dim, axis))
-        if dim is not None or axis is not None:
-            raise InputError(f"{fn.name} with {len(args)} arguments takes no dim or axis")
-        return apply(op, *args)
-    call.__name__ = call.__qualname__ = fn.name
-    call.__doc__ = fn.doc
-    return call
-
-
-def _method(f: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    def method(self, *args: Any, dim: int | None = None, axis: int | None = None) -> Tensor:
-        return f(self, *args, dim=dim, axis=axis)
-    method.__name__ = method.__qualname__ = f.__name__
-    method.__doc__ = f.__doc__
-    return method
-
-
-# Every language function of one or two arguments is a method too (t.sin(), t.sum(0), t.max(), a.dot(b));
-# where(c, a, b) is a function only. Methods written above (detach, reshape) keep their PyTorch meaning.
-for _fn in FUNCTIONS.values():
-    if min(_fn.ops) <= 2 and _fn.extra is None and not hasattr(Tensor, _fn.name):
-        setattr(Tensor, _fn.name, _method(by_name(_fn)))
 for _name, _operator in operator_methods(OPS, apply, inplace=Tensor._inplace).items():
     setattr(Tensor, _name, _operator)

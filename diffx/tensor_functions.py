@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .names import FUNCTIONS
-from .tensor import Tensor, by_name
+from .tensor import Tensor
+from .tensor_ops import FUNCTIONS_ON_TENSORS, linalg  # noqa: F401 - diffx.linalg.det, ...
 
 
 def tensor(data: Any, requires_grad: bool = False) -> Tensor:
@@ -55,7 +55,7 @@ def show(t: Tensor) -> None:
 
 
 CONSTRUCTORS = ["tensor", "arange", "ones", "zeros", "randn", "linspace", "reshape", "show"]
-OP_FUNCTIONS = sorted(name for name in FUNCTIONS if name not in CONSTRUCTORS)   # sum, sin, max, where, ...
-globals().update({name: by_name(FUNCTIONS[name]) for name in OP_FUNCTIONS})
+OP_FUNCTIONS = sorted(name for name in FUNCTIONS_ON_TENSORS if name not in CONSTRUCTORS)   # sum, sin, max, ...
+globals().update({name: FUNCTIONS_ON_TENSORS[name] for name in OP_FUNCTIONS})
 # diffx.trace is the evaluation trace (diffx.api); the matrix trace of a tensor is t.trace() or this module's trace
-__all__ = CONSTRUCTORS + [name for name in OP_FUNCTIONS if name != "trace"]
+__all__ = CONSTRUCTORS + [name for name in OP_FUNCTIONS if name != "trace"] + ["linalg"]

@@ -235,7 +235,7 @@ def test_reverse_mode_command_never_imports_sympy():
     interpreter: it answers, and SymPy is never imported."""
     probe = "\n".join([
         "import json, sys",
-        "sys.argv = ['diffx', 'grad', '2*x.x', '--at', '0,1,2,3', '--method', 'reverse']",
+        "sys.argv = ['diffx', 'grad', '2*x.x', '--at', '0,1,2,3', '--method', 'reverse', '--method', 'forward']",
         "from cli.app import main",
         "try:",
         "    main()",

@@ -8,7 +8,7 @@ def test_main_job(cli):
     r = cli("grad", "2*x.x", "--at", "0,1,2,3")
     assert r.exit_code == 0, r.stderr
     out = r.stdout
-    for word in ("reverse", "symbolic", "numeric", "value 28", "4*x_0", "✓ all 3 methods agree"):
+    for word in ("reverse", "symbolic", "numeric", "value 28", "4*x_0", "✓ agree: all", "methods agree with symbolic"):
         assert word in out
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("x[")}
     assert rows["x[2]"][:2] == ["8", "8"] and float(rows["x[2]"][2]) == pytest.approx(8, rel=1e-8)
@@ -84,7 +84,11 @@ def test_disagreement_exits_1(cli):
     # relu at its kink: AD uses 0, SymPy's Heaviside(0) is 1/2 and a central difference sees 1/2
     r = cli("grad", "relu(x)", "--at", "0", "--strict")
     assert r.exit_code == 1
-    assert "✗ the methods disagree" in r.stdout and "reverse differs from symbolic" in r.stdout
+    assert "✗ kink: the point is on a kink" in r.stdout and "reverse differs from symbolic" in r.stdout
+    assert "--strict counts it as a failure" in " ".join(r.stdout.split())
+    assert cli("grad", "relu(x)", "--at", "0").exit_code == 0
+    r = cli("grad", "relu(x) + x", "--at", "1", "--python", "x")   # bad input, not a verdict
+    assert r.exit_code == 2
 
 
 def test_nonfinite_json_is_strict(cli):
@@ -196,7 +200,7 @@ def test_graph_marks_unused_and_detached(cli):
 
 
 def test_large_arrays_are_summarised(cli):
-    r = cli("grad", "sum(x*x)", "--at", "x=arange(100)", "-m", "reverse")
+    r = cli("grad", "sum(x*x)", "--at", "x=arange(100)", "-m", "reverse", "-m", "forward")
     assert r.exit_code == 0 and "shape (100,)" in r.stdout and "max 198" in r.stdout
 
 

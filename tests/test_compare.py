@@ -17,7 +17,7 @@ def test_compare_the_done_when_example(cli):
     assert r.exit_code == 0, r.stdout + r.stderr
     for name in ALL_METHODS:
         assert name in r.stdout
-    assert "errors against symbolic" in r.stdout and "✓ all 8 methods agree" in r.stdout
+    assert "errors against symbolic" in r.stdout and "✓ agree: all 8 methods agree" in r.stdout
     assert "central differences at their best: step" in r.stdout
 
 

@@ -187,7 +187,7 @@ def test_batch_case_hitting_a_limit(tmp_path, cli):
     f.write_text(json.dumps([{"expr": "sum(x)", "at": {"x": "randn(100000, 100000)"}},
                              {"expr": "sum(x*x)", "at": {"x": [1.0, 2.0]}}]))
     out = tmp_path / "r.json"
-    r = cli("compare", "--file", str(f), "--output", str(out), "-m", "reverse")
+    r = cli("compare", "--file", str(f), "--output", str(out), "-m", "reverse", "-m", "forward")
     d = json.loads(out.read_text())
     assert r.exit_code == 2 and [c["status"] for c in d["cases"]] == ["error", "ok"]
     assert "10,000,000,000 elements" in d["cases"][0]["error"]

@@ -81,7 +81,7 @@ def test_api_forms():
     r = diffx.compare("2*x.x", x=[0, 1, 2, 3])
     assert r.agree and set(r.to_dict()) == {"schema_version", "expr", "at", "value", "wrt", "methods", "agree",
                                            "max_abs_diff", "reference", "warnings", "kinks",
-                                           "nonfinite", "notes", "kind", "disagreements"}
+                                           "nonfinite", "notes", "kind", "disagreements", "verdict", "verdicts"}
     g = diffx.parse("2*x.x")
     assert "dot" not in str(g) and " . " in str(g)  # printed with the infix symbol
     assert diffx.grad(g, x=[1, 2])["x"].tolist() == [4, 8]
