@@ -139,6 +139,8 @@ class Printer:
         if spec is None or not spec.names:
             raise NoMatrixForm(f"the op {op!r} has no name in diffx's language")
         args = [self.at(f, 1) for f in a]
+        if "subscripts" in x.params:
+            args.insert(0, repr(x.params["subscripts"]))
         declared = getattr(spec, "params", None)
         if declared:                  # the op's own call syntax: required params positional, others by name
             for prm in declared:

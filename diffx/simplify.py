@@ -331,3 +331,23 @@ def contraction(a, axis):
             if ce[1] == 0 and axis == 1:
                 return make("matmul", [m, ce[0]], {})
     return None
+
+
+@rule("einsum")
+def _einsum(args, params, shape):
+    """The trace rule's embedding of a diagonal: einsum('...d,id,jd->...ij', d, I, I) is diag(d)."""
+    if params.get("subscripts") == "...d,id,jd->...ij" and len(args) == 3 and args[1].op == "eye" and \
+            args[2].op == "eye" and args[0].ndim == 1:
+        return times(args[1], args[0], shape)
+    return node("einsum", tuple(args), params, shape)
+
+
+@rule("moveaxis")
+def _moveaxis(args, params, shape):
+    (x,) = args
+    n = max(1, x.ndim)
+    src, dst = params.get("source"), params.get("destination")
+    src, dst = (src if isinstance(src, tuple) else (src,)), (dst if isinstance(dst, tuple) else (dst,))
+    if [a % n for a in src] == [a % n for a in dst]:
+        return x
+    return node("moveaxis", (x,), params, shape)

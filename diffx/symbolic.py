@@ -22,13 +22,20 @@ def sympy():
     return sp
 
 
-def symbols_for(sp, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """Real symbols for every component: `x` for a scalar, `x_0, x_1, ...`, `W_0_1` for arrays."""
+def symbols_for(sp, name: str, shape: tuple[int, ...], taken=()) -> np.ndarray:
+    """Real symbols for every component: `x` for a scalar, `x_0, x_1, ...`, `W_0_1` for arrays.
+
+    A component's name must not be another variable's (`x[0] + x_0` has a vector x and a scalar x_0):
+    where `x_0` is `taken`, the components are written `x[0]` instead, which no variable can be called.
+    """
     if shape == ():
         return np.asarray(sp.Symbol(name, real=True), dtype=object)
+    names = {idx: f"{name}_" + "_".join(map(str, idx)) for idx in np.ndindex(*shape)}
+    if set(names.values()) & set(taken):
+        names = {idx: f"{name}[{', '.join(map(str, idx))}]" for idx in names}
     out = np.empty(shape, dtype=object)
-    for idx in np.ndindex(*shape):
-        out[idx] = sp.Symbol(f"{name}_" + "_".join(map(str, idx)), real=True)
+    for idx, text in names.items():
+        out[idx] = sp.Symbol(text, real=True)
     return out
 
 
@@ -58,7 +65,7 @@ def translate(graph: Graph, values: list, point: dict[str, np.ndarray], wrt: lis
     (detach), enters as its value at the point (from the forward pass).
     """
     sp = sympy()
-    syms = {name: symbols_for(sp, name, np.shape(point[name])) for name in wrt}
+    syms = {name: symbols_for(sp, name, np.shape(point[name]), taken=graph.variables) for name in wrt}
     exprs: list[Any] = [None] * len(graph.nodes)
     live = graph.reaches_output()
     moved = graph.influenced_by([graph.variables[n] for n in wrt])

@@ -120,7 +120,8 @@ def test_the_lessons_formulas_are_printed(cli):
             "--wrt", "w", "--json")
     d = json.loads(r.stdout)
     assert d["methods"]["symbolic"]["matrix_form"] == {"w": "2*X.T@(X@w - y)"}
-    assert d["methods"]["symbolic-matrix"]["gradient"] == d["methods"]["reverse"]["gradient"]
+    np.testing.assert_allclose(d["methods"]["symbolic-matrix"]["gradient"]["w"], d["methods"]["reverse"]["gradient"]["w"],
+                               rtol=1e-12)
 
 
 def test_python_result_and_bindings():

@@ -159,3 +159,28 @@ def _scaled(name: str, factor: float):
     op = diffx.OPS[name]
     rules = tuple(None if rule is None else (lambda *a, rule=rule, **k: factor * rule(*a, **k)) for rule in op.vjp)
     return replace(op, vjp=rules)
+
+
+def test_own_error_estimates_are_honest():
+    """On the accuracy corpus every scheme's own estimate bounds its real error in at least 95% of elements."""
+    from corpus import CORPUS, exact
+    from diffx import numeric
+    bounded = {}
+    for case in CORPUS:
+        p = diffx.problem(case[0], values=case[1])
+        want = exact(case)
+        for scheme in ("forward", "backward", "central", "richardson"):
+            r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, scheme)
+            for k in want:
+                err = np.abs(np.asarray(r.gradient[k]) - np.asarray(want[k]))
+                bounded.setdefault(scheme, []).extend(np.ravel(err <= r.error_estimate[k]).tolist())
+    for scheme, ok in bounded.items():
+        assert np.mean(ok) >= 0.95, (scheme, np.mean(ok))
+
+
+def test_component_symbols_never_collide_with_variables():
+    r = diffx.compare("x[0] + x_0", x=[1.0, 2.0], x_0=3.0)
+    assert r.verdict == "agree" and r.methods["symbolic"].derivative["x"].tolist() == [1, 0]
+    r = diffx.compare("sum(A) + A_0_1", A="ones(2, 2)", A_0_1=3.0)
+    assert r.verdict == "agree" and float(r.methods["symbolic"].derivative["A_0_1"]) == 1
+    assert diffx.compare("x.x", x=[1.0, 2.0]).methods["symbolic"].formula_text()["x"] == ["2*x_0", "2*x_1"]
