@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from diffx.errors import DiffxError, InputError
+from diffx.text import printable
 
 EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -67,7 +68,7 @@ def read_expression(expr: str) -> str:
 def error_lines(exc: DiffxError) -> list[str]:
     """One line saying what is wrong, then the source line and a caret when there is a place."""
     message = flagged(exc.message) if exc.option is not None else _LIMIT.sub(r"--limit \1=N", exc.message)
-    lines = [f"error: {message}"]
+    lines = [f"error: {printable(message)}".replace("\n", "\n  ")]
     if exc.source is None or exc.span is None:
         return lines
     start, end = exc.span
@@ -76,12 +77,14 @@ def error_lines(exc: DiffxError) -> list[str]:
     line_end = src.find("\n", start)
     line_end = len(src) if line_end == -1 else line_end
     text = src[line_start:line_end]
-    col = start - line_start
+    col = len(printable(text[:start - line_start]))
+    wide = len(printable(src[start:min(end, line_end)]))
+    text = printable(text)
     if len(text) > 100:                  # show a window around the place, not a whole long line
         lo = max(0, col - 40)
         text, col = ("…" if lo else "") + text[lo:lo + 80] + "…", col - lo + (1 if lo else 0)
     prefix = f"  line {src.count(chr(10), 0, start) + 1}: " if "\n" in src.strip() else "  "
-    width = max(1, min(end, line_end) - start)
+    width = max(1, wide)
     lines.append(prefix + text)
     lines.append(" " * (len(prefix) + col) + "^" * min(width, max(1, len(text) - col)))
     return lines
@@ -92,4 +95,4 @@ def report_error(exc: DiffxError) -> None:
 
 
 def note(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(printable(message) + "\n")

@@ -9,7 +9,7 @@ import numpy as np
 
 from diffx.graphview import GraphReport
 from diffx.results import Comparison, key_text
-from diffx.text import SMALL, array, clip, number, one_line, seconds
+from diffx.text import SMALL, array, clip, number, one_line, printable, seconds
 from diffx.text import index as _idx
 from diffx.text import shape as _shape
 
@@ -223,7 +223,7 @@ def batch_table(batch):
     for n, c in enumerate(batch.cases, 1):
         diff = "" if c.result is None else f"{c.result.max_abs_diff:.2g}"
         verdict = "" if c.result is None else c.result.verdict
-        table.add_row(str(n), Text(c.expr), c.status, verdict, diff, Text(flagged(c.error or "")))
+        table.add_row(str(n), Text(printable(c.expr)), c.status, verdict, diff, Text(printable(flagged(c.error or ""))))
     s = batch.summary
     return Group(table, Text(""), Text(f"{s['ok']} ok, {s['disagree']} disagree, {s['error']} error"))
 

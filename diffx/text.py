@@ -51,6 +51,11 @@ def value_word(v, style: str = "text") -> str:
     return array(a)
 
 
+def printable(text: str) -> str:
+    """User text safe for a terminal: control characters (ESC, tabs, carriage returns) shown as escapes."""
+    return "".join(ch if ch.isprintable() or ch == "\n" else repr(ch)[1:-1] for ch in str(text))
+
+
 def clip(text: str, width: int) -> str:
     """Text cut to `width` characters, an ellipsis marking the cut."""
     return text if len(text) <= width else text[:width - 1] + "…"

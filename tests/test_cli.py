@@ -207,3 +207,14 @@ def test_large_arrays_are_summarised(cli):
 def test_help(cli):
     r = cli("--help")
     assert r.exit_code == 0 and "grad" in r.stdout and "graph" in r.stdout
+
+
+def test_control_characters_in_user_text_are_escaped(cli, tmp_path):
+    r = cli("grad", "x +\x1b[31m", "--at", "1")
+    assert r.exit_code == 2 and "\x1b" not in r.stderr and "\\x1b[31m" in r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("error:") and lines[2].index("^") == lines[1].index("\\x1b")
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps([{"expr": "sin(x) +\x1b]0;pwned\x07", "at": {"x": 1.0}}]))
+    r = cli("compare", "--file", str(f), "-m", "reverse")
+    assert "\x1b" not in r.stdout + r.stderr and "\x07" not in r.stdout + r.stderr
