@@ -44,7 +44,8 @@ def compare(
         if output_path is not None:
             raise InputError("--output goes with --file")
         from .render import compare_view
-        return show(run(build(source(expr, python), flags["at"] or [], o)), flags["json_"], style, compare_view)
+        p = build(source(expr, python, o.limits.max_chars), flags["at"] or [], o)
+        return show(run(p), flags["json_"], style, compare_view)
     guard(flags["debug"], body)
 
 
@@ -52,7 +53,7 @@ def _batch(path: str, o, output_path: str | None, json_: bool) -> int:
     """Run a batch file with a progress bar on stderr; a summary table (or JSON) on stdout."""
     from diffx import batch
     cases = batch.read_cases(path)
-    batch.check_output_path(output_path)
+    batch.check_output_path(output_path, source=path)
     from .render import batch_table, progress
     result = batch.BatchResult()
     try:

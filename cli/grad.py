@@ -33,7 +33,7 @@ def grad(
         from diffx.problem import build
         style = formula_style(flags["latex"], flags["pretty"]) + ("-substitute" if flags["substitute"] else "")
         o = run_options(flags, seed=seed, say_seed=True, vjp=vjp, tangent=tangent, order=order, numeric=numeric)
-        p = build(source(expr, python), flags["at"] or [], o)
+        p = build(source(expr, python, o.limits.max_chars), flags["at"] or [], o)
         code = show(compare(p), flags["json_"], style)
         if python is not None and not flags["json_"]:
             from diffx.graphview import report

@@ -17,5 +17,5 @@ def hessian(expr: Expr, **flags: Any) -> None:
         from diffx.comparison import compare
         from diffx.problem import build
         o = run_options(flags, kind="hessian")
-        return show(compare(build(source(expr, None), flags["at"] or [], o)), flags["json_"])
+        return show(compare(build(source(expr, None, o.limits.max_chars), flags["at"] or [], o)), flags["json_"])
     guard(flags["debug"], body)

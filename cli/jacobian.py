@@ -33,5 +33,5 @@ def jacobian(
         from diffx.comparison import compare
         from diffx.problem import build
         o = run_options(flags, kind="jacobian", mode=mode, numeric=numeric)
-        return show(compare(build(source(expr, None), flags["at"] or [], o)), flags["json_"])
+        return show(compare(build(source(expr, None, o.limits.max_chars), flags["at"] or [], o)), flags["json_"])
     guard(flags["debug"], body)

@@ -52,17 +52,32 @@ def emit_json(data: dict) -> None:
     sys.stdout.write(json.dumps(data, allow_nan=False) + "\n")
 
 
-def read_expression(expr: str) -> str:
-    """EXPR as typed, or `-` for standard input, or `@FILE` for a file's text."""
+def read_expression(expr: str, limit: int | None = None) -> str:
+    """EXPR as typed, or `-` for standard input, or `@FILE` for a file's text, read up to `limit` characters.
+
+    An endless input (`-` from a pipe that never closes, `@/dev/zero`) is refused once it passes the limit
+    instead of being read whole.
+    """
+    from diffx.limits import DEFAULT_LIMITS
+    limit = DEFAULT_LIMITS.max_chars if limit is None else limit
     if expr == "-":
-        return sys.stdin.read().rstrip()
+        return _capped(sys.stdin, "standard input", limit)
     if expr.startswith("@"):
         path = Path(expr[1:])
         try:
-            return path.read_text(encoding="utf-8").rstrip()
+            with path.open(encoding="utf-8") as fh:
+                return _capped(fh, str(path), limit)
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     return expr
+
+
+def _capped(stream, what: str, limit: int) -> str:
+    text = stream.read(limit + 1)
+    if len(text) > limit:
+        raise InputError(f"{what} has more than {limit:,} characters, the limit max_chars "
+                         f"(raise it with --limit max_chars=N)")
+    return text.rstrip()
 
 
 def error_lines(exc: DiffxError) -> list[str]:

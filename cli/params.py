@@ -147,7 +147,7 @@ def formula_style(latex: bool, pretty: bool) -> str:
     return "latex" if latex else "pretty" if pretty else "str"
 
 
-def source(expr: str | None, python: str | None):
+def source(expr: str | None, python: str | None, limit: int | None = None):
     """What to differentiate: the expression text (or stdin, or @FILE), or the function --python names."""
     from diffx.errors import InputError
     if python is not None:
@@ -157,7 +157,7 @@ def source(expr: str | None, python: str | None):
         return load_function(python)
     if expr is None:
         raise InputError("give an expression (or --python FILE.py:FUNC)")
-    return output.read_expression(expr)
+    return output.read_expression(expr, limit)
 
 
 def guard(debug: bool, body: Callable[[], int]) -> None:

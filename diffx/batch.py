@@ -116,8 +116,10 @@ def run_case(case: dict, base: Options = Options()) -> CaseResult:
         r = compare(build(expr, at, options(base, **settings)))
     except DiffxError as exc:
         return CaseResult(str(expr), "error", exc.message)
-    except (TypeError, ValueError) as exc:
-        return CaseResult(str(expr), "error", f"bad case: {exc}")
+    except (TypeError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        return CaseResult(str(expr), "error", f"bad case: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one case's failure is its row, never the whole batch's
+        return CaseResult(str(expr), "error", f"internal error in this case: {type(exc).__name__}: {exc}")
     if "expected" in case:
         r = with_expected(r, case["expected"])
     why = "; ".join(r.messages or [w for w in r.warnings if r.verdict in ("undefined", "inconclusive")])
@@ -187,18 +189,33 @@ def to_csv(batch: BatchResult) -> str:
     for n, c in enumerate(batch.cases, 1):
         r = c.result
         bad = "" if r is None else " ".join(sorted({d.method for d in r.disagreements}))
-        w.writerow([n, c.expr, c.status, "" if r is None else r.verdict, c.error or "", "" if r is None else r.reference,
-                    "" if r is None else repr(float(r.max_abs_diff)), bad])
+        w.writerow([n, _cell(c.expr), c.status, "" if r is None else r.verdict, _cell(c.error or ""),
+                    "" if r is None else r.reference, "" if r is None else repr(float(r.max_abs_diff)), bad])
     return buf.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (=, +, -, @ first): quoted with a leading '."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 OUTPUTS = {".json": lambda batch: json.dumps(batch.to_dict(), allow_nan=False, indent=1) + "\n", ".csv": to_csv}
 
 
-def check_output_path(path: str | Path | None) -> None:
-    """A results file diffx can write, judged by its extension (checked before any case runs)."""
-    if path is not None and Path(path).suffix.lower() not in OUTPUTS:
+def check_output_path(path: str | Path | None, source: str | Path | None = None) -> None:
+    """A results file diffx can write (by extension, in a writable folder, not the batch file itself), checked
+    before any case runs."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.suffix.lower() not in OUTPUTS:
         raise InputError(f"output={str(path)!r}: write {' or '.join(OUTPUTS)}", option="output")
+    if source is not None and path.resolve() == Path(source).resolve():
+        raise InputError(f"output={str(path)!r} is the batch file itself: it would be overwritten", option="output")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise InputError(f"output={str(path)!r}: the folder {folder} does not exist or cannot be written",
+                         option="output")
 
 
 def save(batch: BatchResult, path: str | Path) -> None:

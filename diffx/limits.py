@@ -43,7 +43,7 @@ def with_overrides(base: Limits, settings: list[str]) -> Limits:
             number = float(value)
         except ValueError:
             raise InputError(f"limit={text!r}: {value!r} is not a number", option="limit") from None
-        if number < 0:
-            raise InputError(f"limit={text!r}: a limit cannot be negative", option="limit")
+        if not number >= 0 or number == float("inf"):
+            raise InputError(f"limit={text!r}: a limit is a finite number of at least 0", option="limit")
         changes[name] = number if name == "symbolic_seconds" else int(number)
     return replace(base, **changes)

@@ -218,3 +218,25 @@ def test_control_characters_in_user_text_are_escaped(cli, tmp_path):
     f.write_text(json.dumps([{"expr": "sin(x) +\x1b]0;pwned\x07", "at": {"x": 1.0}}]))
     r = cli("compare", "--file", str(f), "-m", "reverse")
     assert "\x1b" not in r.stdout + r.stderr and "\x07" not in r.stdout + r.stderr
+
+
+def test_inputs_are_read_with_a_cap(cli, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("x + " * 30_000 + "x")
+    r = cli("grad", f"@{big}", "--at", "1")
+    assert r.exit_code == 2 and "more than 100,000 characters, the limit max_chars" in r.stderr
+    r = cli("grad", "-", "--at", "1", input="x*" * 60_000 + "x")
+    assert r.exit_code == 2 and "standard input has more than 100,000 characters" in r.stderr
+    assert cli("grad", "x", "--at", "1", "--limit", "max_chars=1e400").exit_code == 2
+
+
+def test_batch_output_is_checked_before_the_run(cli, tmp_path):
+    f = tmp_path / "c.csv.json"
+    f.write_text(json.dumps([{"expr": "=HYPERLINK(1)", "at": {}}, {"expr": "sin(x)", "at": {"x": 1.0}}]))
+    r = cli("compare", "--file", str(f), "--output", str(f))
+    assert r.exit_code == 2 and "is the batch file itself" in r.stderr
+    r = cli("compare", "--file", str(f), "--output", str(tmp_path / "nowhere" / "r.csv"))
+    assert r.exit_code == 2 and "does not exist or cannot be written" in r.stderr
+    out = tmp_path / "r.csv"
+    cli("compare", "--file", str(f), "--output", str(out), "-m", "reverse", "-m", "forward")
+    assert "'=HYPERLINK(1)" in out.read_text()
