@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import typer
 
+from .check import check
 from .compare import compare
 from .grad import grad
 from .graph import graph
@@ -15,7 +16,7 @@ app = typer.Typer(
     help="Differentiate one expression three ways (reverse AD, SymPy, finite differences) and see inside.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
 )
-for _command in (grad, compare, jacobian, hessian, trace, graph, plot):
+for _command in (grad, compare, jacobian, hessian, trace, graph, plot, check):
     app.command()(_command)
 
 

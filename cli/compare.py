@@ -19,7 +19,11 @@ def compare(
     file: Annotated[Optional[str], typer.Option(
         "--file", help="Run many cases from a .toml ([[case]] tables), .json or .jsonl file.")] = None,
     output_path: Annotated[Optional[str], typer.Option(
-        "--output", help="With --file: also write the results to a .json or .csv file (atomically).")] = None,
+        "--output", help="With --file: also write the results to a .json or .csv file (atomically; each case is "
+                         "journaled beside it as it completes).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="With --file and --output: continue a stopped run from its journal, skipping the cases "
+                         "it completed.")] = False,
     vjp: Vjp = None,
     tangent: Tangent = None,
     order: Order = 1,
@@ -40,28 +44,61 @@ def compare(
         if file is not None:
             if expr is not None:
                 raise InputError("give either an expression or --file, not both")
-            return _batch(file, o, output_path, flags["json_"])
-        if output_path is not None:
-            raise InputError("--output goes with --file")
+            return _batch(file, o, output_path, flags["json_"], resume)
+        if output_path is not None or resume:
+            raise InputError("--output and --resume go with --file")
         from .render import compare_view
         p = build(source(expr, python, o.limits.max_chars), flags["at"] or [], o)
         return show(run(p), flags["json_"], style, compare_view)
     guard(flags["debug"], body)
 
 
-def _batch(path: str, o, output_path: str | None, json_: bool) -> int:
-    """Run a batch file with a progress bar on stderr; a summary table (or JSON) on stdout."""
+class _Stopped(BaseException):
+    """SIGTERM, raised where the batch is (past every `except Exception`, as Ctrl-C is), so the completed cases
+    are written before the process ends."""
+
+
+def _batch(path: str, o, output_path: str | None, json_: bool, resume: bool = False) -> int:
+    """Run a batch file with a progress bar on stderr; a summary table (or JSON) on stdout.
+
+    With --output every completed case goes to a journal beside it at once, so SIGKILL loses at most the
+    case in flight; SIGINT and SIGTERM write the output with the completed cases, marked incomplete, and
+    exit 130 / 143; --resume continues from the journal.
+    """
+    import signal
     from diffx import batch
+    from diffx.errors import InputError
     cases = batch.read_cases(path)
     batch.check_output_path(output_path, source=path)
+    if resume and output_path is None:
+        raise InputError("--resume continues a run from the journal beside its --output file: give --output")
+    journal = batch.journal_for(output_path) if output_path is not None else None
+    done = journal.read() if journal is not None and resume else {}
+    if journal is not None and not resume:
+        journal.remove()
     from .render import batch_table, progress
-    result = batch.BatchResult()
+    result, stopped = batch.BatchResult(total=len(cases)), None
+
+    def terminate(signum, frame):
+        raise _Stopped()
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         with progress(len(cases)) as advance:
-            batch.run_batch(cases, o, on_case=advance, into=result)
+            batch.run_batch(cases, o, on_case=advance, into=result, journal=journal, done=done)
+    except KeyboardInterrupt:
+        stopped = output.EXIT_INTERRUPTED
+    except _Stopped:
+        stopped = output.EXIT_TERMINATED
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if output_path is not None:
             batch.save(result, output_path)
+            if result.complete:
+                journal.remove()
+    if stopped is not None:
+        output.note(f"stopped after {len(result.cases)} of {len(cases)} cases"
+                    + (f"; {output_path} holds them, and --resume continues" if output_path else ""))
+        return stopped
     if json_:
         output.emit_json(result.to_dict())
     else:

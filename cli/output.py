@@ -14,7 +14,7 @@ from pathlib import Path
 from diffx.errors import DiffxError, InputError
 from diffx.text import printable
 
-EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 # the library names its parameters (`wrt=q`); the command line says its flags (`--wrt q`)
 FLAGS = {"at": "--at", "wrt": "--wrt", "tangent": "--tangent", "vjp": "--vjp", "seed": "--seed",
@@ -22,7 +22,8 @@ FLAGS = {"at": "--at", "wrt": "--wrt", "tangent": "--tangent", "vjp": "--vjp", "
          "mode": "--mode", "methods": "--method", "symbolic_timeout": "--symbolic-timeout", "rtol": "--rtol",
          "atol": "--atol", "python": "--python", "over": "--over", "start": "--from", "stop": "--to",
          "points": "--points", "out": "--out", "limit": "--limit", "format": "--format", "output": "--output",
-         "strict": "--strict", "sizes": "--sizes"}
+         "strict": "--strict", "sizes": "--sizes", "expect": "--expect",
+         "expect_python": "--expect-python"}
 KINDS = {"kind='jacobian'": "diffx jacobian", "kind='hessian'": "diffx hessian"}
 _LIMIT = re.compile(r"limits=Limits\((\w+)=N\)")
 _PARAMETER = re.compile(r"(?<![\w.\-'\"])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")=(True\b)?(?=(\)|\s|$)?)")

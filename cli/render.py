@@ -130,9 +130,7 @@ def symbolic_lines(r: Comparison, style: str) -> list:
     sym = r.methods.get("symbolic")
     if sym is None or not sym.ran:
         return []
-    lines = [Text("")]
-    closed = sym.extra.get("closed_form", {})
-    forms = {} if substitute else (sym.matrix_form or {})
+    lines, closed, forms = [Text("")], sym.extra.get("closed_form", {}), {} if substitute else (sym.matrix_form or {})
     what = "vᵀ·∂f/∂{}" if r.kind == "vjp" else "∂²f/∂{}∂{}" if r.kind == "hessian" else "∂f/∂{}"
     checked = "symbolic-matrix" in r.methods and r.methods["symbolic-matrix"].ran
     for key, text in forms.items():
@@ -221,8 +219,9 @@ def batch_table(batch):
     for col in ("#", "expr", "status", "verdict", "max |Δ|", "detail"):
         table.add_column(col, overflow="fold")
     for n, c in enumerate(batch.cases, 1):
-        diff = "" if c.result is None else f"{c.result.max_abs_diff:.2g}"
-        verdict = "" if c.result is None else c.result.verdict
+        b = c.brief()
+        diff = f"{b['max_abs_diff']:.2g}" if isinstance(b["max_abs_diff"], float) else str(b["max_abs_diff"] or "")
+        verdict = b["verdict"]
         table.add_row(str(n), Text(printable(c.expr)), c.status, verdict, diff, Text(printable(flagged(c.error or ""))))
     s = batch.summary
     return Group(table, Text(""), Text(f"{s['ok']} ok, {s['disagree']} disagree, {s['error']} error"))

@@ -34,23 +34,88 @@ class CaseResult:
     status: str                     # ok, disagree or error
     error: str | None = None
     result: Comparison | None = None
+    saved: dict | None = None       # a case completed by an earlier run, read back from its journal
 
     def to_dict(self) -> dict:
-        return {"expr": self.expr, "status": self.status, "error": self.error,
-                "result": None if self.result is None else self.result.to_dict()}
+        if self.saved is not None:
+            return self.saved
+        d = {"expr": self.expr, "status": self.status, "error": self.error,
+             "result": None if self.result is None else self.result.to_dict()}
+        if self.result is not None:
+            d["methods_disagreeing"] = sorted({x.method for x in self.result.disagreements})
+        return d
+
+    @classmethod
+    def from_saved(cls, d: dict) -> "CaseResult":
+        return cls(str(d.get("expr")), str(d.get("status")), d.get("error"), None, d)
+
+    def brief(self) -> dict:
+        """What a table row shows: verdict, reference, max |Δ| (a number or a JSON word) and who disagreed."""
+        if self.result is not None:
+            r = self.result
+            return {"verdict": r.verdict, "reference": r.reference, "max_abs_diff": float(r.max_abs_diff),
+                    "methods_disagreeing": " ".join(sorted({x.method for x in r.disagreements}))}
+        r = (self.saved or {}).get("result") or {}
+        return {"verdict": r.get("verdict", ""), "reference": r.get("reference", ""),
+                "max_abs_diff": r.get("max_abs_diff"),
+                "methods_disagreeing": " ".join((self.saved or {}).get("methods_disagreeing", []))}
 
 
 @dataclass
 class BatchResult:
     cases: list[CaseResult] = field(default_factory=list)
+    total: int | None = None        # how many cases were asked for (None: as many as ran)
 
     @property
     def summary(self) -> dict[str, int]:
         return {s: sum(1 for c in self.cases if c.status == s) for s in ("ok", "disagree", "error")}
 
+    @property
+    def complete(self) -> bool:
+        return self.total is None or len(self.cases) >= self.total
+
     def to_dict(self) -> dict:
+        missing = 0 if self.total is None else max(self.total - len(self.cases), 0)
         return {"schema_version": SCHEMA_VERSION, "cases": [c.to_dict() for c in self.cases],
-                "summary": self.summary}
+                "summary": self.summary, "complete": self.complete, "missing": missing}
+
+
+class Journal:
+    """One JSON line per completed case, flushed to disk as it completes: a killed run loses at most the case
+    in flight, and `--resume` continues from what it holds."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def write(self, index: int, case: CaseResult) -> None:
+        line = json.dumps({"index": index, "case": case.to_dict()}, allow_nan=False)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def read(self) -> dict[int, dict]:
+        """The completed cases by index; a line torn by a kill is left out (that case runs again)."""
+        done: dict[int, dict] = {}
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            return done
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+                done[int(entry["index"])] = dict(entry["case"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return done
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def journal_for(output: str | Path) -> Journal:
+    """The journal beside an output file: `results.json.journal.jsonl`."""
+    return Journal(Path(str(output) + ".journal.jsonl"))
 
 
 def read_cases(path: str | Path) -> list[dict]:
@@ -153,15 +218,23 @@ def with_expected(r: Comparison, expected: Any) -> Comparison:
 
 
 def run_batch(cases: list[dict], base: Options = Options(), *, on_case: Callable[[CaseResult], None] | None = None,
-              into: BatchResult | None = None) -> BatchResult:
+              into: BatchResult | None = None, journal: Journal | None = None,
+              done: dict[int, dict] | None = None) -> BatchResult:
     """Every case in order; `on_case` hears of each as it finishes (a progress bar).
 
-    Results are appended to `into` as they come, so an interrupted batch
-    keeps what it computed.
+    Results are appended to `into` as they come, and to the `journal`, so an
+    interrupted batch keeps what it computed; cases in `done` (from a
+    journal) are taken as they were, not run again.
     """
     out = into if into is not None else BatchResult()
-    for case in cases:
-        c = run_case(case, base)
+    out.total = len(cases)
+    for index, case in enumerate(cases):
+        if done and index in done:
+            c = CaseResult.from_saved(done[index])
+        else:
+            c = run_case(case, base)
+            if journal is not None:
+                journal.write(index, c)
         out.cases.append(c)
         if on_case is not None:
             on_case(c)
@@ -175,6 +248,9 @@ def write_atomic(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)          # as any new file: mkstemp's 0600 is not the user's choice
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -187,10 +263,11 @@ def to_csv(batch: BatchResult) -> str:
     w = csv.writer(buf)
     w.writerow(["case", "expr", "status", "verdict", "error", "reference", "max_abs_diff", "methods_disagreeing"])
     for n, c in enumerate(batch.cases, 1):
-        r = c.result
-        bad = "" if r is None else " ".join(sorted({d.method for d in r.disagreements}))
-        w.writerow([n, _cell(c.expr), c.status, "" if r is None else r.verdict, _cell(c.error or ""),
-                    "" if r is None else r.reference, "" if r is None else repr(float(r.max_abs_diff)), bad])
+        b = c.brief()
+        diff = b["max_abs_diff"]
+        w.writerow([n, _cell(c.expr), c.status, b["verdict"], _cell(c.error or ""), b["reference"],
+                    "" if diff is None else repr(diff) if isinstance(diff, float) else str(diff),
+                    b["methods_disagreeing"]])
     return buf.getvalue()
 
 

@@ -9,17 +9,17 @@ and otherwise where the largest difference is.
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from .check_diagnosis import diagnose, shape_text, short_number
 from .comparison import OUTCOMES, compare as _compare, tolerance
 from .errors import DiffxError, InputError
 from .problem import build
 from .results import SCHEMA_VERSION, jsonable
-from .text import exact, label, number
+from .text import label
 
 RETRIES = 4          # draws of a nearby point before accepting one where the reference is not `agree`
 
@@ -69,10 +69,15 @@ def check(expr: Any, at: Mapping[str, Any] | None = None, *, expect: Mapping[str
     first.require_variables()
     first.require_scalar("a gradient check")
     variables = list(first.graph.variables)
+    if isinstance(expect, str):            # one formula: the gradient of the one variable differentiated
+        if len(first.wrt) != 1:
+            raise InputError(f"expect= without a name needs one variable to differentiate, not {len(first.wrt)} "
+                             f"({', '.join(first.wrt)}): write NAME=FORMULA", option="expect")
+        expect = {first.wrt[0]: expect}
     if expect is not None:
-        formulas = _formulas(expect, variables, o)
+        formulas = _formulas(expect, variables, o, _bindings(first))
         wanted = list(formulas)
-        source = {name: f.source for name, f in formulas.items()}
+        source = {name: str(expect[name]).strip() for name in formulas}
     else:
         formulas, wanted = None, list(first.wrt)
         source = {name: _name(expect_python) for name in wanted}
@@ -104,7 +109,15 @@ def check(expr: Any, at: Mapping[str, Any] | None = None, *, expect: Mapping[str
 
 
 # ---------------------------------------------------------------- what is expected
-def _formulas(expect: Mapping[str, str], variables: list[str], o) -> dict:
+def _bindings(p) -> str:
+    """A program's statements before its output ('u = X@w - y'), which an expected formula may use."""
+    from .text import one_line
+    src = p.graph.source if p.python is None and isinstance(p.graph.source, str) else ""
+    return one_line(src).rpartition("; ")[0] if src else ""
+
+
+def _formulas(expect: Mapping[str, str], variables: list[str], o, bindings: str = "") -> dict:
+    """{name: the formula's graph}; a formula may use the program's bound names (its statements come first)."""
     from .parser import parse
     if not isinstance(expect, Mapping) or not expect:
         raise InputError("expect= takes {variable name: formula text}, e.g. {'w': '2*X.T@(X@w - y)'}",
@@ -117,8 +130,16 @@ def _formulas(expect: Mapping[str, str], variables: list[str], o) -> dict:
         if not isinstance(text, str) or not text.strip():
             raise InputError(f"expect= for {name}: give the derivative as formula text in diffx's language",
                              option="expect")
-        g = parse(text, limits=o.limits, seed=o.random_seed)
+        try:
+            g = parse(text, limits=o.limits, seed=o.random_seed)
+        except DiffxError as exc:          # the caret points into the formula's own text
+            raise type(exc)(f"expect= for {name}: {exc.message}", option="expect", source=exc.source or text,
+                            span=exc.span) from None
         stray = [v for v in g.variables if v not in variables]
+        if stray and bindings:
+            bound = parse(f"{bindings}; {text}", limits=o.limits, seed=o.random_seed)
+            if all(v in variables for v in bound.variables):
+                g, stray = bound, []
         if stray:
             raise InputError(f"expect= for {name} uses {', '.join(stray)}, which the expression does not have "
                              f"(its variables: {', '.join(variables)})", option="expect",
@@ -129,9 +150,15 @@ def _formulas(expect: Mapping[str, str], variables: list[str], o) -> dict:
 
 def _evaluate(formulas: dict, point: dict, o) -> dict[str, np.ndarray]:
     from .api import evaluate
-    return {name: np.asarray(evaluate(g, at={v: point[v] for v in g.variables}, limits=o.limits,
-                                      random_seed=o.random_seed), dtype=np.float64)
-            for name, g in formulas.items()}
+    out = {}
+    for name, g in formulas.items():
+        try:
+            out[name] = np.asarray(evaluate(g, at={v: point[v] for v in g.variables}, limits=o.limits,
+                                            random_seed=o.random_seed), dtype=np.float64)
+        except DiffxError as exc:        # the formula itself cannot be evaluated: bad input, shown in its text
+            raise type(exc)(f"expect= for {name} cannot be evaluated: {exc.message}", option="expect",
+                            source=exc.source if exc.span is not None else g.source, span=exc.span) from None
+    return out
 
 
 def _call(fn: Callable, point: dict, variables: list[str], wanted: list[str]) -> dict[str, np.ndarray]:
@@ -219,7 +246,7 @@ def _judge(name: str, runs: list, points: list, rtol: float, atol: float | None)
                                "expected": mine, "true": truth}
         if mine.shape != truth.shape:
             row.update(verdict="disagree", max_abs_error=float("nan"),
-                       note=f"shape {_shape(mine)}, the variable's gradient has shape {_shape(truth)}")
+                       note=f"shape {shape_text(mine)}, the variable's gradient has shape {shape_text(truth)}")
         else:
             diff = np.abs(mine - truth)
             bad = ~(diff <= tolerance(truth, atol) + rtol * np.abs(truth))       # NaN is never agreement
@@ -232,8 +259,8 @@ def _judge(name: str, runs: list, points: list, rtol: float, atol: float | None)
                            f"derivative cannot be confirmed" + (f" ({reason})" if reason else ""))
             elif bad.any():
                 idx = tuple(int(j) for j in np.argwhere(bad)[0])
-                row.update(verdict="disagree", note=f"{label(name, idx)}: {exact(mine[idx])} expected, true "
-                           f"{exact(truth[idx])} ({int(bad.sum())} of {bad.size} elements differ)")
+                row.update(verdict="disagree", note=f"{label(name, idx)}: {short_number(mine[idx])} expected, true "
+                           f"{short_number(truth[idx])} ({int(bad.sum())} of {bad.size} elements differ)")
             else:
                 row.update(verdict="agree", note="")
         rows.append(row)
@@ -245,145 +272,14 @@ def _judge(name: str, runs: list, points: list, rtol: float, atol: float | None)
     worst = int(np.nanargmax(errors)) if finite else 0
     wrong = [r["point"] for r in rows if r["verdict"] == "disagree"]
     diagnosis = diagnose(name, pairs, rtol, atol) if wrong else []
-    if wrong and len(wrong) < len(rows):
-        right = [r["point"] for r in rows if r["verdict"] == "agree"]
+    right = [r["point"] for r in rows if r["verdict"] == "agree"]
+    if wrong and right:
         diagnosis.append({"kind": "where", "text": f"it agrees at point{_s(right)} {_list(right)} but not at "
                           f"point{_s(wrong)} {_list(wrong)}: right {'at the given point only' if right == [0] else 'in places'}, "
                           "wrong elsewhere", "agree_points": right, "disagree_points": wrong})
     return {"ok": verdict == "agree", "verdict": verdict,
             "max_abs_error": max(finite) if len(finite) == len(errors) else float("nan"),
             "worst_point": worst, "diagnosis": diagnosis, "points": rows}
-
-
-def diagnose(name: str, pairs: list, rtol: float, atol: float | None) -> list[dict]:
-    """What is wrong with the expected derivative, most specific first: [{"kind", "text", ...evidence}].
-
-    `pairs` is (point index, expected, true, point values) for every point the reference is sure of.
-    """
-    if not pairs:
-        return []
-    slack = max(10 * rtol, 1e-9)
-    shapes = {(e.shape, t.shape) for _, e, t, _ in pairs}
-    if any(es != ts for es, ts in shapes):
-        return _shape_diagnosis(name, pairs, slack, atol)
-    es, ts = [p[1] for p in pairs], [p[2] for p in pairs]
-    if not all(np.isfinite(e).all() for e in es):
-        i, e, t, _ = next(p for p in pairs if not np.isfinite(p[1]).all())
-        idx = tuple(int(j) for j in np.argwhere(~np.isfinite(e))[0])
-        return [{"kind": "nonfinite", "text": f"it gives {number(e[idx], 6)} at {label(name, idx)} (point {i}) "
-                 f"where the true derivative is {exact(t[idx])}", "point": i, "index": list(idx)}]
-    k = _factor(es, ts)
-    if k is not None and _close([k * t for t in ts], es, ts, slack, atol) and not np.isclose(k, 1.0):
-        if np.isclose(k, -1.0):
-            return [{"kind": "sign", "text": "the sign is wrong: it is −1 × the true derivative at every point",
-                     "factor": -1.0}]
-        extra = " (the sign too)" if k < 0 else ""
-        return [{"kind": "factor", "text": f"off by a factor of {_k(k)}: it is {_k(k)} × the true derivative at "
-                 f"every point{extra}", "factor": k}]
-    if all(t.ndim == 2 and t.shape[0] == t.shape[1] > 1 for t in ts) and _close([t.T for t in ts], es, ts, slack, atol):
-        return [{"kind": "transpose", "text": "it is the transpose of the true derivative (a layout mistake: "
-                 "write its .T, or swap the factors of the product)"}]
-    for axis in range(ts[0].ndim):
-        if ts[0].shape[axis] > 1 and _close([np.broadcast_to(t.sum(axis, keepdims=True), t.shape) for t in ts],
-                                            es, ts, slack, atol):
-            return [{"kind": "axis", "text": f"it equals the true derivative summed over axis {axis} and broadcast "
-                     f"back: a sum over the wrong axis", "axis": axis}]
-    term = _term(pairs, slack, atol)
-    if term:
-        return [term]
-    return [_other(name, pairs)]
-
-
-def _shape_diagnosis(name: str, pairs: list, slack: float, atol) -> list[dict]:
-    _, e0, t0, _ = pairs[0]
-    found = {"kind": "shape", "text": f"wrong shape: {_shape(e0)}, but the gradient of {name} has the shape of "
-             f"{name}, {_shape(t0)}", "shape": list(e0.shape), "expected_shape": list(t0.shape)}
-    es, ts = [p[1] for p in pairs], [p[2] for p in pairs]
-    if all(e.shape == t.T.shape for e, t in zip(es, ts)) and t0.ndim == 2 and _close([t.T for t in ts], es, ts, slack, atol):
-        return [{"kind": "transpose", "text": f"it is the transpose of the true derivative ({_shape(e0)} instead of "
-                 f"{_shape(t0)}): numerator layout, or a missing .T"}, found]
-    if all(e.size == t.size for e, t in zip(es, ts)) and _close([t.reshape(e.shape) for e, t in zip(es, ts)],
-                                                                 es, ts, slack, atol):
-        return [found, {"kind": "shape", "text": f"its values are right: reshape it to {_shape(t0)}"}]
-    for axis in range(t0.ndim):
-        for keep in (True, False):
-            sums = [t.sum(axis, keepdims=keep) for t in ts]
-            if all(s.shape == e.shape for s, e in zip(sums, es)) and _close(sums, es, sums, slack, atol):
-                return [{"kind": "axis", "text": f"it is the true derivative summed over axis {axis} "
-                         f"({_shape(e0)} instead of {_shape(t0)}): a sum too many, or over the wrong axis",
-                         "axis": axis}, found]
-    for axis in range(e0.ndim):
-        for keep in (True, False):
-            sums = [e.sum(axis, keepdims=keep) for e in es]
-            if all(s.shape == t.shape for s, t in zip(sums, ts)) and _close(ts, sums, ts, slack, atol):
-                return [{"kind": "axis", "text": f"summed over axis {axis} it is the true derivative: the gradient "
-                         f"of a broadcast variable sums over the axis it was broadcast along (a missing "
-                         f"sum(…, axis={axis}))", "axis": axis}, found]
-    return [found]
-
-
-def _factor(es: list, ts: list) -> float | None:
-    den = sum(float(np.sum(t * t)) for t in ts)
-    return sum(float(np.sum(e * t)) for e, t in zip(es, ts)) / den if den > 0 else None
-
-
-def _close(candidates: list, es: list, ts: list, slack: float, atol) -> bool:
-    return all(np.all(np.abs(c - e) <= tolerance(t, atol) * 10 + slack * np.abs(t)) for c, e, t in zip(candidates, es, ts))
-
-
-def _term(pairs: list, slack: float, atol) -> dict | None:
-    """The residual true − expected: the same at every point (a constant term), or c × one variable."""
-    ds = [t - e for _, e, t, _ in pairs]
-    ts = [t for _, _, t, _ in pairs]
-    i0, e0, t0, _ = pairs[0]
-    shown = f"true − expected = {_array(ds[0])} at point {i0}"
-    if len(pairs) > 1 and _close([ds[0]] * len(ds), ds, ts, slack, atol):
-        return {"kind": "term", "text": f"it differs by a constant term (a missing term, or an extra one): {shown}, "
-                "the same at every point", "difference": ds[0]}
-    for v in pairs[0][3]:
-        vs = [np.asarray(p[3][v]) for p in pairs]
-        if vs[0].shape == ds[0].shape and vs[0].size:
-            k = _factor(ds, vs)
-            if k is not None and not np.isclose(k, 0) and _close([k * x for x in vs], ds, ts, slack, atol):
-                return {"kind": "term", "text": f"it differs by a term {_k(k)}*{v} (missing, or extra with the "
-                        f"opposite sign): {shown}", "difference": ds[0], "variable": v, "factor": k}
-        elif vs[0].ndim == 0 and len(pairs) > 1 and np.all(vs[0] != 0):
-            unit = [d / x for d, x in zip(ds, vs)]
-            if _close([unit[0]] * len(unit), unit, [u + 1e-300 for u in unit], slack, atol):
-                return {"kind": "term", "text": f"it differs by a term proportional to {v} (missing, or extra with "
-                        f"the opposite sign): {shown}", "difference": ds[0], "variable": v}
-    return None
-
-
-def _other(name: str, pairs: list) -> dict:
-    worst, where = -1.0, None
-    for i, e, t, _ in pairs:
-        d = np.abs(e - t)
-        j = tuple(int(x) for x in np.unravel_index(int(np.argmax(d)), d.shape)) if d.size else ()
-        if d.size and d[j] > worst:
-            worst, where = float(d[j]), (i, j, e[j], t[j])
-    if where is None:
-        return {"kind": "other", "text": "it differs from the true derivative"}
-    i, j, e, t = where
-    return {"kind": "other", "text": f"it differs from the true derivative; the largest difference is at "
-            f"{label(name, j)} at point {i}: {exact(e)} expected, true {exact(t)}", "point": i, "index": list(j),
-            "max_abs_error": worst}
-
-
-def _k(k: float) -> str:
-    for den in (1, 2, 3, 4):
-        if abs(k * den - round(k * den)) < 1e-6 * max(1, abs(k * den)):
-            n = round(k * den)
-            return str(n) if den == 1 else f"{n}/{den}"
-    return number(k, 4)
-
-
-def _shape(a: np.ndarray) -> str:
-    return "a scalar" if a.ndim == 0 else "(" + ", ".join(map(str, a.shape)) + (",)" if a.ndim == 1 else ")")
-
-
-def _array(a: np.ndarray) -> str:
-    return exact(a) if a.ndim == 0 else np.array2string(a, precision=6, threshold=12, separator=", ")
 
 
 def _list(ix: list[int]) -> str:

@@ -94,7 +94,7 @@ def norm_sym(sp, x, ord=None, axis=None, keepdims=False):
     if ord is None or ord == "fro" or (ord == 2 and not matrix):
         return sym_reduce(lambda sp, v: sp.sqrt(sum(e * e for e in v)))(sp, x, axis=axes, keepdims=keepdims)
     a = each(lambda sp, e: sp.Abs(e))(sp, x)
-    pick = lambda s, ax, big: sym_reduce(lambda sp, v: (sp.Max if big else sp.Min)(*v))(sp, s, axis=ax,  # noqa
+    pick = lambda s, ax, big: sym_reduce(lambda sp, v: (sp.Max if big else sp.Min)(*v))(sp, s, axis=ax,
                                                                                       keepdims=True)
     if matrix:
         r, c = axes

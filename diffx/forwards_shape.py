@@ -163,9 +163,3 @@ def index_size(shapes, params) -> int:
         except ValueError:
             return 0
     return size
-
-
-def key_text(k) -> str:
-    if isinstance(k, np.ndarray):
-        return str(k.tolist()).replace(" ", "")
-    return "..." if k is Ellipsis else "None" if k is None else str(k)

@@ -14,7 +14,9 @@ G gives Jᵀ@G, read off as the matrix Jᵀ (A for A@x, diag(f'(x)) =
 `eye(n)*f'(x)` for an elementwise f); of anything by a scalar, one tangent
 pass. Hessians: the Jacobian of the printed gradient (A + A.T for
 x.(A@x)). A derivative that is a tensor of order three or more has no
-matrix form, and says so.
+matrix form, and says so. The forms are generic (u*x/u = x, a divisor's
+guard `where(y == 0, 1, y)` = y); `exact=True` keeps the guards, for a point
+where the generic form is undefined (the norm at the zero vector).
 """
 from __future__ import annotations
 
@@ -86,7 +88,8 @@ def _written(forms: Forms, key, build, labels, taken) -> None:
 
 
 def _guarded(fn):
-    def run(*args, **kw):
+    def run(*args, exact: bool = False, **kw):
+        simplify.GENERIC[0] = not exact
         try:
             with fresh():
                 return fn(*args, **kw)
@@ -97,6 +100,8 @@ def _guarded(fn):
             keys = kw.get("keys") or args[2]
             return Forms(why={k: f"the matrix form could not be derived ({type(exc).__name__}: {exc})"
                               for k in keys})
+        finally:
+            simplify.GENERIC[0] = True
     return run
 
 
@@ -226,9 +231,9 @@ def jacobian(graph: Graph, point: dict, wrt: list[str]) -> Forms:
     return forms
 
 
-def hessian(graph: Graph, point: dict, wrt: list[str], limits: Limits = DEFAULT_LIMITS) -> Forms:
+def hessian(graph: Graph, point: dict, wrt: list[str], limits: Limits = DEFAULT_LIMITS, exact: bool = False) -> Forms:
     """Second derivatives in blocks "a,b": the Jacobian in b of the printed gradient in a."""
-    first = gradient(graph, point, wrt)
+    first = gradient(graph, point, wrt, exact=exact)
     forms = Forms()
     from .parser import parse
     for a in wrt:
@@ -246,7 +251,7 @@ def hessian(graph: Graph, point: dict, wrt: list[str], limits: Limits = DEFAULT_
                 shape = np.shape(point[a]) + np.shape(point[b])
                 forms.text[key] = "0" if not shape else f"zeros({', '.join(map(str, shape))})"
                 continue
-            sub = jacobian(g, {k: point[k] for k in g.variables}, [b])
+            sub = jacobian(g, {k: point[k] for k in g.variables}, [b], exact=exact)
             forms.text.update({key: t for t in sub.text.values()})
             forms.why.update({key: w for w in sub.why.values()})
             forms.closed.update({key: c for c in sub.closed.values()})

@@ -1,10 +1,11 @@
-"""Matrix-calculus rules: how an op reads in SymPy's matrix notation (for closed forms like `A*x + A.T*x`).
+"""Matrix-calculus rules in SymPy's matrix notation, as the op entries' `matrix` fields name them.
 
-An op entry's `matrix` field holds one of these; `symbolic.matrix_closed_form`
-walks the graph and calls them. Each takes (sp, args, ranks, shapes, params):
-the SymPy matrix expressions of the inputs, the ranks and shapes of their
-numpy values, and the node's params. Vectors are columns (n×1). A rule raises
-TypeError where matrix notation cannot say it (the walk then gives up).
+No longer read: the matrix form is now derived by running the op table's own
+reverse rules on symbolic matrix values (`diffx.matrixform`), which needs no
+per-op rule and no SymPy, and `closed_form` is printed from that result
+(`diffx.mprint.sympy_notation`). These functions stay only while the `matrix=`
+fields of the op table still name them; retiring the field is a change to
+the op table. Each takes (sp, args, ranks, shapes, params).
 """
 from __future__ import annotations
 

@@ -135,6 +135,6 @@ _add(Op("detach", lambda x: x, (None,), (None,), SAME, "identity", "detach", fro
         names=("detach", "stop_gradient"), doc="the value passes, no gradient flows back (alias stop_gradient)"))
 
 # the themed parts of the table register into the same OPS
-from . import ops_elementwise, ops_reduce, ops_linalg, ops_shape  # noqa: E402,F401
+from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: E402,F401 - they register into OPS
 
 fill(OPS)

@@ -12,8 +12,8 @@ import numpy as np
 
 from .dispatch import P
 from .forwards import each, safe, sigmoid
-from .forwards_special import (clip, elu, erf, erfc, gelu, gelu_slope, half_integer, hypot, inside,
-                               integer_valued, leaky_relu, logsigmoid, mish, mod, softsign, sym_mod, sym_step)
+from .forwards_special import (clip, elu, erf, erfc, gelu, gelu_slope, half_integer, hypot, inside, integer_valued,
+                               leaky_relu, logsigmoid, mish, mod, softsign, sym_mod, sym_step)
 from .kinkrules import KinkRule, at_zero, jumps
 from .optable import Op, Param, add, binary, unary
 

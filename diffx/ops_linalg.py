@@ -15,8 +15,8 @@ from .dispatch import P
 from .forwards import dot_size, dot_vjp_a, dot_vjp_b, outer, outer_size
 from .forwards_einsum import (dot_subscripts, einsum, einsum_jvp, einsum_size, einsum_vjp, kron_subscripts,
                               tensordot_subscripts)
-from .forwards_linalg import (cholesky, cholesky_jvp, cholesky_vjp, cross, det, det_factor, inner2, inv, logdet, mT,
-                              matmul, matmul_size, matmul_vjp_a, matmul_vjp_b, slogdet, solve, solve_jvp_a,
+from .forwards_linalg import (cholesky, cholesky_jvp, cholesky_vjp, cross, det, det_factor, inner2, inv, logdet,
+                              matmul, matmul_size, matmul_vjp_a, matmul_vjp_b, mT, slogdet, solve, solve_jvp_a,
                               solve_vjp_a, sym_cholesky, sym_det, sym_inv, sym_logdet, sym_slogdet, sym_solve, trace,
                               trace_vjp)
 from .optable import SAME, Op, Param, add
@@ -107,13 +107,13 @@ def _kron(a, b):
 
 
 def _kron_rule(k, rule):
+    """kron's rules through its einsum: the cotangent unflattened to (a0, b0, a1, b1, ...), the tangent flattened."""
     def r(v, y, a, b):
         spec, shape = kron_subscripts(np.shape(a), np.shape(b))
-        interleaved = spec.split("->")[1]
-        sizes = [n for pair in zip(np.shape(a), np.shape(b)) for n in pair]
         if rule is einsum_vjp:
-            return einsum_vjp(P.reshape(v, shape=tuple(sizes)), [a, b], k, spec)
-        return P.reshape(einsum_jvp(v, [a, b], k, spec), shape=shape) if interleaved else v
+            pairs = tuple(n for pair in zip(np.shape(a), np.shape(b)) for n in pair)
+            return einsum_vjp(P.reshape(v, shape=pairs), [a, b], k, spec)
+        return P.reshape(einsum_jvp(v, [a, b], k, spec), shape=shape)
     return r
 
 

@@ -11,10 +11,9 @@ import numpy as np
 
 from . import matrixrules as M
 from .dispatch import P
-from .forwards import axis_checked, back, count, logsumexp, max_mask, prod_others, reduce, softmax, sym_reduce, \
-    sym_softmax
-from .forwards_reduce import centred, cumulative, dof, flat, log_softmax, log_softmax_sym, norm, norm_factor, \
-    norm_axes, norm_sym, norm_zero, reverse_cumsum, std, std_sym, std_zero, var
+from .forwards import (axis_checked, back, count, logsumexp, max_mask, reduce, softmax, sym_reduce, sym_softmax)
+from .forwards_reduce import (centred, cumulative, dof, flat, log_softmax, log_softmax_sym, norm, norm_axes,
+                              norm_factor, norm_sym, norm_zero, reverse_cumsum, std, std_sym, std_zero, var)
 from .kinkrules import KinkRule, reduction_tie
 from .optable import AXIS, KEEPDIMS, SAME, Op, Param, add
 

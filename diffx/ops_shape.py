@@ -15,6 +15,7 @@ from .forwards_shape import (concatenate, concatenate_jvp, concatenate_vjp, diag
                              stack, tile, tile_size, tile_vjp)
 from .optable import AXIS, SAME, Op, Param, add
 
+
 def _like_x(g, y, x, **p):
     return P.reshape(g, shape=np.shape(x))
 

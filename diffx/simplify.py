@@ -21,6 +21,9 @@ from .mexpr import (FLAT, RULES, NoMatrixForm, chain, factors, fit, lift, lin, m
                     strip, terms)
 
 
+GENERIC = [True]          # False: keep the rules' guards (where(y == 0, 1, y)), for a point on a zero of y
+
+
 def rule(*names):
     def register(fn):
         for n in names:
@@ -231,7 +234,8 @@ def _where(args, params, shape):
     c, a, b = args
     if scalar_of(c) is not None:      # a constant condition picks its branch
         return a if scalar_of(c) != 0 else b
-    if c.op == "eq" and scalar_of(c.args[1]) == 0 and scalar_of(a) == 1 and strip(b) is strip(c.args[0]):
+    if GENERIC[0] and c.op == "eq" and scalar_of(c.args[1]) == 0 and scalar_of(a) == 1 and \
+            strip(b) is strip(c.args[0]):
         return b                      # where(y == 0, 1, y): the divisor y, away from its zeros
     if scalar_of(a) is not None and scalar_of(a) == scalar_of(b):
         return a

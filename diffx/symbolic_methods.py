@@ -28,15 +28,16 @@ def within_budget(p: Problem, fn: Callable, *args: Any):
                          isolation=p.options.isolation)
 
 
-def forms(p: Problem, kind: str = "gradient"):
+def forms(p: Problem, kind: str = "gradient", exact: bool = False):
     """The matrix forms of the problem's derivative (`diffx.matrixform`), derived once per problem and kind."""
-    key = (id(p), kind)
+    key = (id(p), kind, exact)
     hit = _FORMS.get(key)
     if hit is not None and hit[0]() is p:
         return hit[1]
     derive = {"gradient": matrixform.gradient, "jacobian": matrixform.jacobian, "hessian": matrixform.hessian}[kind]
-    out = derive(p.graph, p.point, list(p.wrt))
-    _FORMS.clear()                      # one problem at a time: the cache is for the methods of one comparison
+    out = derive(p.graph, p.point, list(p.wrt), exact=exact)
+    if not any(k[0] == id(p) for k in _FORMS):
+        _FORMS.clear()                  # one problem at a time: the cache is for the methods of one comparison
     _FORMS[key] = (weakref.ref(p), out)
     return out
 
@@ -48,7 +49,13 @@ def evaluated(p: Problem, kind: str = "gradient"):
     """The matrix forms, each evaluated at the point by diffx's parser: (forms, {key: array})."""
     f = forms(p, kind)
     shapes = {k: _shape(p, k, kind) for k in f.text}
-    return f, matrixform.evaluate_forms(f, p.point, shapes, p.limits)
+    values = matrixform.evaluate_forms(f, p.point, shapes, p.limits)
+    if not all(np.isfinite(v).all() for v in values.values()):     # the point is where the generic form is not
+        g = forms(p, kind, exact=True)
+        exact = matrixform.evaluate_forms(g, p.point, {k: _shape(p, k, kind) for k in g.text}, p.limits)
+        if set(exact) == set(values) and all(np.isfinite(v).all() for v in exact.values()):
+            return g, exact
+    return f, values
 
 
 def _shape(p: Problem, key: str, kind: str) -> tuple:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import sympy as sp
 
 
-class flat_floor(sp.floor):  # noqa: N801 - printed as SymPy prints its functions
+class flat_floor(sp.floor):
     def fdiff(self, argindex=1):
         return sp.S.Zero
 
 
-class flat_ceiling(sp.ceiling):  # noqa: N801
+class flat_ceiling(sp.ceiling):
     def fdiff(self, argindex=1):
         return sp.S.Zero
