@@ -62,6 +62,14 @@ def power_slope(a, b):
     return P.where(zero, 0.0, b * P.where(zero, 1.0, a) ** (b - 1.0))
 
 
+def power_sym(sp, a, b):
+    """a^b for SymPy; a base that is exactly 0 is written as the function of b it is (0 for b > 0, 1 at
+    b = 0), so its derivative in b is 0 where it exists instead of SymPy's 0·log(0) = NaN."""
+    if getattr(a, "is_zero", False) and getattr(b, "free_symbols", None):
+        return sp.Piecewise((0, b > 0), (1, sp.Eq(b, 0)), (sp.nan, True))
+    return a ** b
+
+
 def log_pos(a):
     """log(a) where a > 0 and 0 elsewhere: d(a^b)/db's factor, finite everywhere."""
     pos = P.gt(a, 0.0)

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import matrixrules as M
 from .dispatch import P, fill
-from .forwards import compare, each, log_pos, piecewise, power_slope, sigmoid, softplus, where
+from .forwards import compare, each, log_pos, piecewise, power_slope, power_sym, sigmoid, softplus, where
 from .kinkrules import KinkRule, at_tie, at_zero
 from .optable import LN2, LN10, OPS, POINTWISE, SAME, Op, Param, add, binary, unary  # noqa: F401 - the table's API
 
@@ -56,7 +56,7 @@ binary("mul", np.multiply, lambda y, a, b: b, lambda y, a, b: a,
 binary("div", np.divide, lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b,
        lambda sp, a, b: a / b, display="/", infix="/", operator="truediv", matrix=M.quotient, doc="a / b elementwise")
 binary("pow", np.power, lambda y, a, b: power_slope(a, b), lambda y, a, b: y * log_pos(a),
-       lambda sp, a, b: a ** b, display="^", infix="^", operator="pow", domain=(0.5, 2.0),
+       power_sym, display="^", infix="^", operator="pow", domain=(0.5, 2.0),
        kinks=(KinkRule(input=0, left=None, right=np.inf, subdifferential=None, convention=np.inf, pytorch="inf",
                        jax="inf", note="at base 0 with an exponent below 1 the derivative is infinite",
                        where=lambda y, a, b: (np.asarray(a) == 0) & (np.asarray(b) < 1) & (np.asarray(b) != 0),

@@ -184,3 +184,9 @@ def test_component_symbols_never_collide_with_variables():
     r = diffx.compare("sum(A) + A_0_1", A="ones(2, 2)", A_0_1=3.0)
     assert r.verdict == "agree" and float(r.methods["symbolic"].derivative["A_0_1"]) == 1
     assert diffx.compare("x.x", x=[1.0, 2.0]).methods["symbolic"].formula_text()["x"] == ["2*x_0", "2*x_1"]
+
+
+def test_a_power_of_a_zero_base_has_a_finite_symbolic_derivative():
+    r = diffx.compare("0^y", y=1.5)
+    assert r.verdict == "agree" and float(r.methods["symbolic"].derivative["y"]) == 0.0
+    assert diffx.compare("x^y", x=0.0, y=2.0).verdict == "agree"     # SymPy's 0·log 0 is not a disagreement
