@@ -31,6 +31,8 @@ def main() -> None:
     names = [info.name or info.callback.__name__ for info in app.registered_commands]
     if wanted in names:              # typer inspects every command it builds: build only the one asked for
         app.registered_commands[:] = [i for i in app.registered_commands if (i.name or i.callback.__name__) == wanted]
+    from .params import ONE_RUN
+    ONE_RUN.set(True)                # this process ends after the command: abandoned symbolic work ends with it
     app()
 
 

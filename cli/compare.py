@@ -44,7 +44,8 @@ def compare(
         if file is not None:
             if expr is not None:
                 raise InputError("give either an expression or --file, not both")
-            return _batch(file, o, output_path, flags["json_"], resume)
+            # many cases in one process: a symbolic overrun is stopped for real, never left running
+            return _batch(file, replace(o, isolation="process"), output_path, flags["json_"], resume)
         if output_path is not None or resume:
             raise InputError("--output and --resume go with --file")
         from .render import compare_view

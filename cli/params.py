@@ -8,6 +8,7 @@ computes.
 from __future__ import annotations
 
 import functools
+from contextvars import ContextVar
 import inspect
 import typing
 from dataclasses import replace
@@ -123,8 +124,11 @@ NOT_OPTIONS = ("at", "latex", "pretty", "substitute", "json_", "debug")      # s
 def run_options(flags: dict[str, Any], **more: Any):
     """The one `diffx.Options` of a command's run: its flags under the library's names.
 
-    The command's process ends after one run, so the symbolic time budget is
-    kept by a thread (no fork to pay for). `--seed` is the random seed, or
+    The installed command's process ends after one run, so there the symbolic
+    time budget is kept by a thread it may abandon (no fork to pay for):
+    `main()` says so (`ONE_RUN`). Run any other way (a test
+    runner, a batch of many cases), the budget is a forked child that is
+    stopped, so no abandoned work piles up. `--seed` is the random seed, or
     for `grad` also a VJP seed (`say_seed=True` says which it took).
     """
     settings = {k: v for k, v in {**flags, **more}.items() if k not in NOT_OPTIONS}
@@ -137,7 +141,16 @@ def run_options(flags: dict[str, Any], **more: Any):
     for name in ("dtype", "numeric", "mode"):
         settings[name] = getattr(settings.get(name), "value", settings.get(name))
     settings["methods"] = settings.pop("method", None) or None
-    return make_options(limits=limits, isolation="thread", **settings)
+    settings.setdefault("isolation", _isolation())
+    return make_options(limits=limits, **settings)
+
+
+# True in the installed command (`main()` sets it): its process ends after this one run
+ONE_RUN: ContextVar[bool] = ContextVar("one_run", default=False)
+
+
+def _isolation() -> str:
+    return "thread" if ONE_RUN.get() else "process"
 
 
 def formula_style(latex: bool, pretty: bool) -> str:

@@ -120,7 +120,7 @@ def test_user_text_is_not_markup(cli):
     (["grad", "x*y", "--at", "x=1"], "error: no value for y: give --at y=...", None),
     (["grad", "x", "--at", "x=1", "--at", "z=2"], "error: z is not a variable of the expression", None),
     (["grad", "x*y", "--at", "1"], "has no name, but the expression has 2 variables (x, y)", None),
-    (["grad", "__import__('os').system('echo hacked')"], "error: unexpected character", None),
+    (["grad", "__import__('os').system('echo hacked')"], "error: unknown function '__import__'", None),
     (["grad", "x+" * 50_001 + "x"], "limit is 100,000", None),
     (["grad", "(" * 10_000 + "x" + ")" * 10_000], "nesting deeper than 100 levels", None),
     (["grad", "sin(x)", "--at", "1,2"], "error: the output has shape (2,), but a gradient needs a scalar", None),

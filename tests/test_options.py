@@ -318,3 +318,23 @@ def test_the_python_api_reaches_every_grad_flag():
     flags = set(inspect.signature(grad).parameters) - {"expr", "json_", "debug", "latex", "pretty", "python", "at",
                                                        "limit", "method"}
     assert flags <= set(diffx.options.__globals__["NAMES"]), flags - set(diffx.options.__globals__["NAMES"])
+
+
+def test_the_budget_is_a_thread_only_where_the_process_ends_with_the_run(monkeypatch, cli, tmp_path):
+    """The installed command may abandon a SymPy thread (its process ends); in a process that goes on (a test
+    runner, a batch) the budget is a child that is stopped, so no abandoned work piles up."""
+    import diffx.budget as budget
+    seen, within = [], budget.within
+    monkeypatch.setattr(budget, "within", lambda *a, **k: (seen.append(k.get("isolation")), within(*a, **k))[1])
+    cli("grad", "x", "--at", "1", "-m", "reverse", "-m", "symbolic")
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps([{"expr": "x*x", "at": {"x": 1.0}}]))
+    cli("compare", "--file", str(f), "-m", "reverse", "-m", "symbolic")
+    from cli.params import ONE_RUN
+    token = ONE_RUN.set(True)
+    try:
+        cli("grad", "x", "--at", "1", "-m", "reverse", "-m", "symbolic")
+        cli("compare", "--file", str(f), "-m", "reverse", "-m", "symbolic")
+    finally:
+        ONE_RUN.reset(token)
+    assert seen == ["process", "process", "thread", "process"]
