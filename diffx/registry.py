@@ -63,8 +63,8 @@ _ROWS = [
 METHODS: dict[str, Method] = {m.name: m for m in _ROWS}
 
 DEFAULTS = {"gradient": ("reverse", "symbolic", "symbolic-matrix", "numeric"), "vjp": ("reverse", "symbolic", "numeric"),
-            "jvp": ("forward", "reverse", "symbolic", "numeric"), "jacobian": ("symbolic", "symbolic-matrix", "numeric"),
-            "hessian": ("reverse", "symbolic", "symbolic-matrix", "numeric")}
+            "jvp": ("forward", "reverse", "symbolic", "numeric"), "jacobian": ("symbolic", "numeric"),
+            "hessian": ("reverse", "symbolic", "numeric")}
 EVERY = ("reverse", "forward", "symbolic", *(f"numeric-{s}" for s in SCHEMES))   # what `compare` runs
 
 

@@ -125,9 +125,10 @@ def test_shape_errors_point_at_the_node():
     assert src[info.value.span[0]:info.value.span[1]] == "[1, 2] * [1, 2, 3]"
 
 
-def test_symbolic_skips_with_a_reason_when_too_large():
+def test_symbolic_past_the_component_limit_answers_in_matrix_form():
     r = diffx.compare("sum(x*x)", x="ones(30, 30)")
-    assert "900 scalar inputs" in r.methods["symbolic"].skipped
+    sym = r.methods["symbolic"]
+    assert "900 scalar inputs" in sym.extra["components"] and sym.matrix_form == {"x": "2*x"}
     assert r.agree and r.methods["reverse"].ran and r.methods["numeric"].ran
 
 

@@ -214,7 +214,7 @@ def test_python_cli(cli):
     r = cli("grad", "--python", f"{path}:f", "--at", "a=0.7")
     assert r.exit_code == 0, r.stderr
     for text in ("reverse", "symbolic", "numeric", "2048", "line 10: while b.norm() < 1000:",
-                 "10× True, 1× False", "graph of the path taken", "✓ agree: all 3 methods agree"):
+                 "10× True, 1× False", "graph of the path taken", "✓ agree: all"):
         assert text in r.stdout, text
     d = json.loads(cli("grad", "--python", f"{path}:f", "--at", "a=0.7", "--json").stdout)
     assert d["methods"]["reverse"]["gradient"] == {"a": 2048} and d["path"][0]["true"] == 10
