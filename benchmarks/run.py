@@ -82,7 +82,8 @@ def startup(repeats: int) -> None:
         f"diffx grad \"2*x.x\" --at 0,1,2,3 {main*1e3:.0f} ms vs import numpy,sympy,typer,rich.console "
         f"{deps_all*1e3:.0f} ms")
     for method in ("reverse", "numeric"):
-        t = wall(diffx_cmd() + ["grad", "2*x.x", "--at", "0,1,2,3", "--method", method], repeats)
+        # one method alone is `inconclusive` (exit 1): the time is the figure, not the verdict
+        t = wall(diffx_cmd() + ["grad", "2*x.x", "--at", "0,1,2,3", "--method", method], repeats, check=False)
         row(f"grad --method {method} / imports without sympy", t / deps_ad, "<= 1.3",
             f"{t*1e3:.0f} ms vs import numpy,typer,rich.console {deps_ad*1e3:.0f} ms")
     probe = ("import sys; from typer.testing import CliRunner; from cli.app import app; "
