@@ -114,16 +114,6 @@ def rank2(f, name):
     return forward
 
 
-def matmul(a, b):
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        raise ValueError(f"@ needs vectors or matrices, got shapes {np.shape(a)} and {np.shape(b)}; "
-                         "use * for scalars")
-    inner_a, inner_b = np.shape(a)[-1], np.shape(b)[0 if np.ndim(b) == 1 else -2]
-    if inner_a != inner_b:
-        raise ValueError(f"the inner dimensions differ ({inner_a} and {inner_b})")
-    return np.matmul(a, b)
-
-
 def outer(a, b):
     if np.ndim(a) != 1 or np.ndim(b) != 1:
         raise ValueError(f"outer takes two vectors, got shapes {np.shape(a)} and {np.shape(b)}")
