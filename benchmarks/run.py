@@ -73,25 +73,69 @@ def diffx_cmd() -> list[str]:
 
 
 # ---------------------------------------------------------------- 1. start-up
+LAUNCHER = """import re
+import sys
+from cli.app import main
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(main())
+"""
+
+
+def installed(where: Path) -> tuple[list[str], dict, str]:
+    """The diffx command as `pip install .` makes it: this checkout installed (not editable, byte-compiled by
+    pip) into `where`, run by a launcher that is pip's console script; else the byte-compiled checkout with
+    `python -m cli`. Returns the command, the environment for it and for its baselines, and which it is."""
+    for isolation in ([], ["--no-build-isolation"]):       # pip's own build environment, else this one's setuptools
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *isolation, "--target",
+                        str(where), str(ROOT)], capture_output=True, text=True)
+        if (where / "cli" / "app.py").exists():
+            break
+    if (where / "cli" / "app.py").exists():
+        launcher = where.parent / "diffx"             # beside the installed packages, not among them
+        launcher.write_text(LAUNCHER)
+        env = {**os.environ, "PYTHONPATH": str(where)}
+        return [sys.executable, str(launcher)], env, "pip-installed (not editable)"
+    return [sys.executable, "-m", "cli"], dict(os.environ), "byte-compiled checkout, python -m cli"
+
+
+def paired(commands: dict[str, list[str]], repeats: int, env: dict, cwd: Path) -> dict[str, float]:
+    """The best wall time of each whole process, the commands run in turn `repeats` times (a disturbance of
+    the shared machine then falls on all of them alike)."""
+    times = {name: float("inf") for name in commands}
+    for _ in range(repeats):
+        for name, cmd in commands.items():
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+            times[name] = min(times[name], time.perf_counter() - t)
+    return times
+
+
 def startup(repeats: int) -> None:
+    import tempfile
     py = sys.executable
-    deps_all = wall([py, "-c", "import numpy, sympy, typer, rich.console"], repeats)
-    deps_ad = wall([py, "-c", "import numpy, typer, rich.console"], repeats)
-    main = wall(diffx_cmd() + ["grad", "2*x.x", "--at", "0,1,2,3"], repeats)
-    row("grad 2*x.x (all methods) / imports", main / deps_all, "<= 1.3",
-        f"diffx grad \"2*x.x\" --at 0,1,2,3 {main*1e3:.0f} ms vs import numpy,sympy,typer,rich.console "
-        f"{deps_all*1e3:.0f} ms")
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd, env, how = installed(Path(tmp) / "site")
+        job = ["grad", "2*x.x", "--at", "0,1,2,3"]
+        t = paired({"deps_ad": [py, "-c", "import numpy, typer, rich.console"],
+                    "reverse": cmd + job + ["--method", "reverse"],
+                    "numeric": cmd + job + ["--method", "numeric"],
+                    "deps_all": [py, "-c", "import numpy, sympy, typer, rich.console"],
+                    "main": cmd + job}, max(repeats, 15), env, Path(tmp))
+        probe = subprocess.run([py, "-c", "import sys; sys.argv = ['diffx', *sys.argv[1:]]; "
+                                "import atexit; atexit.register(lambda: print('sympy' in sys.modules)); "
+                                "from cli.app import main; main()", *job, "--method", "reverse"],
+                               capture_output=True, text=True, env=env, cwd=tmp).stdout.strip().splitlines()
+    row("grad 2*x.x (all methods) / imports", t["main"] / t["deps_all"], "<= 1.10",
+        f"diffx grad \"2*x.x\" --at 0,1,2,3 {t['main']*1e3:.0f} ms vs import numpy,sympy,typer,rich.console "
+        f"{t['deps_all']*1e3:.0f} ms; {how}, best of {max(repeats, 15)} paired runs")
     for method in ("reverse", "numeric"):
         # one method alone is `inconclusive` (exit 1): the time is the figure, not the verdict
-        t = wall(diffx_cmd() + ["grad", "2*x.x", "--at", "0,1,2,3", "--method", method], repeats, check=False)
-        row(f"grad --method {method} / imports without sympy", t / deps_ad, "<= 1.3",
-            f"{t*1e3:.0f} ms vs import numpy,typer,rich.console {deps_ad*1e3:.0f} ms")
-    probe = ("import sys; from typer.testing import CliRunner; from cli.app import app; "
-             "CliRunner().invoke(app, ['grad', '2*x.x', '--at', '0,1,2,3', '--method', 'reverse']); "
-             "print('sympy' in sys.modules)")
-    imported = subprocess.run([py, "-c", probe], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    row("sympy imported by --method reverse", "no" if imported == "False" else "YES", "no",
-        "checked in a fresh interpreter")
+        row(f"grad --method {method} / imports without sympy", t[method] / t["deps_ad"], "<= 1.10",
+            f"{t[method]*1e3:.0f} ms vs import numpy,typer,rich.console {t['deps_ad']*1e3:.0f} ms; {how}")
+    row("sympy imported by --method reverse", "no" if probe[-1:] == ["False"] else "YES", "no",
+        "checked in a fresh interpreter (tests/test_startup.py checks it too)")
+    main = t["main"]
     if have("torch"):
         script = ("import torch; x = torch.arange(4.0, requires_grad=True); y = 2 * torch.dot(x, x); "
                   "y.backward(); print(x.grad)")
@@ -438,10 +482,12 @@ def main() -> None:
     network(repeats)
     batched_matmul(repeats)
     scalar_graphs(repeats)
+    __import__("compiled").figures(repeats)      # benchmarks/compiled.py: scalar engine, compiled sweeps
     numeric_accuracy()
     matrix_form(repeats)
     verdict_power()
     bounds(repeats)
+    __import__("bulk").figures(repeats, row, wall, diffx_cmd)      # benchmarks/bulk.py: --jobs 2 / --jobs 1
 
 
 if __name__ == "__main__":

@@ -24,6 +24,14 @@ def compare(
     resume: Annotated[bool, typer.Option(
         "--resume", help="With --file and --output: continue a stopped run from its journal, skipping the cases "
                          "it completed.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", help="With --file: run the cases in N worker processes (default: one per core; 1: in this "
+                       "process). Results and their order are the same.", show_default=False)] = None,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="With --file: 'local' (worker processes here) or 'dask' (a Dask cluster: --scheduler, "
+                           "else DASK_SCHEDULER_ADDRESS, else a LocalCluster of --jobs workers).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="With --executor dask: the scheduler's address (tcp://host:8786).")] = None,
     vjp: Vjp = None,
     tangent: Tangent = None,
     order: Order = 1,
@@ -45,9 +53,12 @@ def compare(
             if expr is not None:
                 raise InputError("give either an expression or --file, not both")
             # many cases in one process: a symbolic overrun is stopped for real, never left running
-            return _batch(file, replace(o, isolation="process"), output_path, flags["json_"], resume)
+            return _batch(file, replace(o, isolation="process"), output_path, flags["json_"], resume,
+                          _runner(executor, jobs, scheduler))
         if output_path is not None or resume:
             raise InputError("--output and --resume go with --file")
+        if jobs is not None or executor != "local" or scheduler is not None:
+            raise InputError("--jobs, --executor and --scheduler go with --file")
         from .render import compare_view
         p = build(source(expr, python, o.limits.max_chars), flags["at"] or [], o)
         return show(run(p), flags["json_"], style, compare_view)
@@ -59,12 +70,42 @@ class _Stopped(BaseException):
     are written before the process ends."""
 
 
-def _batch(path: str, o, output_path: str | None, json_: bool, resume: bool = False) -> int:
+def _runner(executor: str, jobs: int | None, scheduler: str | None):
+    """What runs the cases: (executor, jobs, scheduler), checked before any case runs."""
+    from diffx.errors import InputError
+    if executor not in ("local", "dask"):
+        raise InputError(f"--executor {executor}: choose local or dask")
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler goes with --executor dask")
+    if jobs is not None and jobs < 1:
+        raise InputError(f"--jobs {jobs}: at least 1")
+    return executor, jobs, scheduler
+
+
+def _start(runner, pending: int):
+    """The worker pool or Dask client, started before the progress bar (and its thread) is; None to run the
+    cases in this process (--jobs 1, or nothing left to run)."""
+    kind, jobs, scheduler = runner
+    if kind == "dask":
+        from diffx.dask_executor import DaskExecutor
+        return DaskExecutor(scheduler, jobs).start()
+    from diffx.workers import Pool, default_jobs
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or pending == 0:
+        return None
+    from diffx.batch_jobs import prepare
+    prepare()
+    return Pool(jobs).start(pending)
+
+
+def _batch(path: str, o, output_path: str | None, json_: bool, resume: bool = False,
+           runner=("local", 1, None)) -> int:
     """Run a batch file with a progress bar on stderr; a summary table (or JSON) on stdout.
 
     With --output every completed case goes to a journal beside it at once, so SIGKILL loses at most the
     case in flight; SIGINT and SIGTERM write the output with the completed cases, marked incomplete, and
-    exit 130 / 143; --resume continues from the journal.
+    exit 130 / 143 (every worker stopped first); --resume continues from the journal. With --jobs N the
+    cases run in N worker processes and finish in any order; the output is in case order.
     """
     import signal
     from diffx import batch
@@ -79,18 +120,22 @@ def _batch(path: str, o, output_path: str | None, json_: bool, resume: bool = Fa
         journal.remove()
     from .render import batch_table, progress
     result, stopped = batch.BatchResult(total=len(cases)), None
+    executor = _start(runner, sum(1 for index in range(len(cases)) if index not in done))
 
     def terminate(signum, frame):
         raise _Stopped()
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
         with progress(len(cases)) as advance:
-            batch.run_batch(cases, o, on_case=advance, into=result, journal=journal, done=done)
+            batch.run_batch(cases, o, on_case=advance, into=result, journal=journal, done=done,
+                            executor=executor)
     except KeyboardInterrupt:
         stopped = output.EXIT_INTERRUPTED
     except _Stopped:
         stopped = output.EXIT_TERMINATED
     finally:
+        if executor is not None:
+            executor.close()             # no worker left behind, whatever stopped the run
         signal.signal(signal.SIGTERM, previous)
         if output_path is not None:
             batch.save(result, output_path)

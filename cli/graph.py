@@ -17,13 +17,16 @@ from .params import OptionalExpr, Python, common, guard, run_options, source
 class View(str, Enum):
     table = "table"
     tree = "tree"
+    code = "code"
 
 
 @common("at", "seed", "random_seed", "limit", "json_", "debug")
 def graph(
     expr: OptionalExpr = None,
     python: Python = None,
-    view: Annotated[View, typer.Option(help="table: a flat list in evaluation order; tree: from the output.")] = View.table,
+    view: Annotated[View, typer.Option(
+        help="table: a flat list in evaluation order; tree: from the output; code: the forward pass and the "
+             "reverse sweep as the straight-line Python diffx compiles.")] = View.table,
     format_: Annotated[Optional[str], typer.Option(
         "--format", "-f", help="table, tree, json, dot (Graphviz), mermaid, markdown (fenced Mermaid), "
                                "svg or png (both need the Graphviz 'dot' program), or html (a page that steps "
@@ -46,13 +49,18 @@ def graph(
             from diffx.page import page
             _deliver(page(p), out)
             return output.EXIT_OK
+        if fmt == "code":
+            from diffx.codegen import program
+            _deliver(program(p.graph, p.wrt, p.point, p.values).text + "\n", out)
+            return output.EXIT_OK
         return write_graph(report(p.graph, p.values), fmt, out)
     guard(flags["debug"], body)
 
 
-GRAPH_FORMATS = ("table", "tree", "json", "dot", "mermaid", "markdown", "svg", "png", "html")
+GRAPH_FORMATS = ("table", "tree", "json", "dot", "mermaid", "markdown", "svg", "png", "html", "code")
 SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid",
-            ".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html"}
+            ".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html",
+            ".py": "code"}
 TEXT_FORMATS = ("json", "dot", "mermaid", "markdown")
 
 
@@ -60,7 +68,8 @@ def graph_format(fmt: str | None, view: str, json_: bool, out: str | None) -> st
     """The one output format that --format, --out's extension, --json and --view ask for."""
     if fmt is not None and fmt not in GRAPH_FORMATS:
         raise InputError(f"--format {fmt}: choose from {', '.join(GRAPH_FORMATS)}")
-    asked = {"--format": fmt, "--json": "json" if json_ else None, "--view": "tree" if view == "tree" else None,
+    asked = {"--format": fmt, "--json": "json" if json_ else None,
+             "--view": view if view in ("tree", "code") else None,
              "--out": SUFFIXES.get(Path(out).suffix.lower()) if out else None}
     wanted = {v for v in asked.values() if v}
     if len(wanted) > 1:

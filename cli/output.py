@@ -5,11 +5,9 @@ Consoles are made per call, not at import, so they write to whatever
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
-from pathlib import Path
 
 from diffx.errors import DiffxError, InputError
 from diffx.text import printable
@@ -25,8 +23,16 @@ FLAGS = {"at": "--at", "wrt": "--wrt", "tangent": "--tangent", "vjp": "--vjp", "
          "strict": "--strict", "sizes": "--sizes", "expect": "--expect",
          "expect_python": "--expect-python"}
 KINDS = {"kind='jacobian'": "diffx jacobian", "kind='hessian'": "diffx hessian"}
-_LIMIT = re.compile(r"limits=Limits\((\w+)=N\)")
-_PARAMETER = re.compile(r"(?<![\w.\-'\"])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")=(True\b)?(?=(\)|\s|$)?)")
+_PATTERNS: list[re.Pattern] = []
+
+
+def _patterns() -> list[re.Pattern]:
+    """`limits=Limits(NAME=N)` and `name=` / `name=True`, compiled on first use (most runs print no such message)."""
+    if not _PATTERNS:
+        _PATTERNS.append(re.compile(r"limits=Limits\((\w+)=N\)"))
+        _PATTERNS.append(re.compile(r"(?<![\w.\-'\"])(" + "|".join(sorted(FLAGS, key=len, reverse=True))
+                                    + r")=(True\b)?(?=(\)|\s|$)?)"))
+    return _PATTERNS
 
 
 def flagged(text: str) -> str:
@@ -34,9 +40,12 @@ def flagged(text: str) -> str:
     def flag(m: re.Match) -> str:
         bare = m.group(2) or m.group(3) is not None
         return FLAGS[m.group(1)] + ("" if bare else " ")
+    if "=" not in text:              # every pattern below has one
+        return text
     for kind, command in KINDS.items():
         text = text.replace(kind, command)
-    return _PARAMETER.sub(flag, _LIMIT.sub(r"--limit \1=N", text))
+    limit, parameter = _patterns()
+    return parameter.sub(flag, limit.sub(r"--limit \1=N", text))
 
 
 def console(stderr: bool = False):
@@ -49,8 +58,10 @@ def console(stderr: bool = False):
 
 
 def emit_json(data: dict) -> None:
-    """Exactly one strict JSON document on stdout, nothing else."""
-    sys.stdout.write(json.dumps(data, allow_nan=False) + "\n")
+    """Exactly one strict JSON document on stdout, nothing else (saying which arrays were summarised, if any)."""
+    import json                          # only --json needs it
+    from diffx.results import summary_note
+    sys.stdout.write(json.dumps(summary_note(data), allow_nan=False) + "\n")
 
 
 def read_expression(expr: str, limit: int | None = None) -> str:
@@ -64,6 +75,7 @@ def read_expression(expr: str, limit: int | None = None) -> str:
     if expr == "-":
         return _capped(sys.stdin, "standard input", limit)
     if expr.startswith("@"):
+        from pathlib import Path
         path = Path(expr[1:])
         try:
             with path.open(encoding="utf-8") as fh:
@@ -74,7 +86,14 @@ def read_expression(expr: str, limit: int | None = None) -> str:
 
 
 def _capped(stream, what: str, limit: int) -> str:
-    text = stream.read(limit + 1)
+    parts, size = [], 0
+    while size <= limit:                 # in chunks: read(n) sets aside n characters first, and n may be huge
+        chunk = stream.read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    text = "".join(parts)
     if len(text) > limit:
         raise InputError(f"{what} has more than {limit:,} characters, the limit max_chars "
                          f"(raise it with --limit max_chars=N)")
@@ -83,7 +102,7 @@ def _capped(stream, what: str, limit: int) -> str:
 
 def error_lines(exc: DiffxError) -> list[str]:
     """One line saying what is wrong, then the source line and a caret when there is a place."""
-    message = flagged(exc.message) if exc.option is not None else _LIMIT.sub(r"--limit \1=N", exc.message)
+    message = flagged(exc.message) if exc.option is not None else _patterns()[0].sub(r"--limit \1=N", exc.message)
     lines = [f"error: {printable(message)}".replace("\n", "\n  ")]
     if exc.source is None or exc.span is None:
         return lines

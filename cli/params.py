@@ -57,7 +57,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object
 Debug = Annotated[bool, typer.Option(help="Show a Python traceback for errors.")]
 LimitOpt = Annotated[Optional[list[str]], typer.Option(
     "--limit", help="Raise a resource limit, NAME=N (repeatable): max_chars, max_depth, max_nodes, max_elements, "
-                    "max_symbolic_components, symbolic_seconds.")]
+                    "max_symbolic_components, symbolic_seconds, max_work, max_memory, max_output_elements.")]
 SymbolicTimeout = Annotated[float, typer.Option(
     "--symbolic-timeout", min=0.0, help="Seconds the symbolic method may take before it gives up (0: no limit).")]
 Sizes = Annotated[bool, typer.Option("--sizes", help="Count the operations of the naive symbolic derivative, "
@@ -137,11 +137,13 @@ def run_options(flags: dict[str, Any], **more: Any):
     if seconds is not None:
         limits = replace(limits, symbolic_seconds=seconds)
     if settings.pop("say_seed", False) and settings.get("seed") is not None:
-        output.note("note: " + output.flagged(seed_note(settings["seed"])))
+        LATER.append("note: " + output.flagged(seed_note(settings["seed"])))
     for name in ("dtype", "numeric", "mode"):
         settings[name] = getattr(settings.get(name), "value", settings.get(name))
     settings["methods"] = settings.pop("method", None) or None
     settings.setdefault("isolation", _isolation())
+    from diffx.results import OUTPUT_LIMIT
+    OUTPUT_LIMIT.set(limits.max_output_elements)     # the run's JSON summarises arrays beyond it (plot, graph)
     return make_options(limits=limits, **settings)
 
 
@@ -173,8 +175,12 @@ def source(expr: str | None, python: str | None, limit: int | None = None):
     return output.read_expression(expr, limit)
 
 
+LATER: list[str] = []       # notes said once the run is over: an error, if any, is stderr's first line
+
+
 def guard(debug: bool, body: Callable[[], int]) -> None:
     """Run a command body; a DiffxError becomes one message on stderr and exit 2; Ctrl-C exits 130."""
+    LATER.clear()
     try:
         code = body()
     except DiffxError as exc:
@@ -182,11 +188,18 @@ def guard(debug: bool, body: Callable[[], int]) -> None:
             import traceback
             traceback.print_exc()
         output.report_error(exc)
+        _say_later()
         raise typer.Exit(output.EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         output.note("interrupted")
         raise typer.Exit(output.EXIT_INTERRUPTED) from None
+    _say_later()
     raise typer.Exit(code)
+
+
+def _say_later() -> None:
+    while LATER:
+        output.note(LATER.pop(0))
 
 
 def show(result, json_: bool, style: str = "str", view=None) -> int:

@@ -216,13 +216,14 @@ def batch_table(batch):
     from rich.table import Table
     from rich.text import Text
     table = Table(box=None, pad_edge=False, title="cases", title_justify="left")
-    for col in ("#", "expr", "status", "verdict", "max |Δ|", "detail"):
+    named = any(c.name for c in batch.cases)
+    for col in ("#", *(("name",) if named else ()), "expr", "status", "verdict", "max |Δ|", "detail"):
         table.add_column(col, overflow="fold")
     for n, c in enumerate(batch.cases, 1):
         b = c.brief()
         diff = f"{b['max_abs_diff']:.2g}" if isinstance(b["max_abs_diff"], float) else str(b["max_abs_diff"] or "")
-        verdict = b["verdict"]
-        table.add_row(str(n), Text(printable(c.expr)), c.status, verdict, diff, Text(printable(flagged(c.error or ""))))
+        table.add_row(str(n), *(Text(printable(c.name or "")),)[:named], Text(printable(c.expr)), c.status,
+                      b["verdict"], diff, Text(printable(flagged(c.error or ""))))
     s = batch.summary
     return Group(table, Text(""), Text(f"{s['ok']} ok, {s['disagree']} disagree, {s['error']} error"))
 
@@ -309,16 +310,9 @@ def verdict(r: Comparison):
 def graph_table(rep: GraphReport, title: str | None = None):
     """The graph as a table: the library's rows (the same `diffx.show` prints), laid out by rich."""
     from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=None, pad_edge=False, title=Text(title or f"graph of {one_line(rep.expr)}"),
-                  title_justify="left")
-    for col in rep.COLUMNS:
-        table.add_column(col, justify="right" if col in ("value", "adjoint") else "left", overflow="fold")
-    for row in rep.rows():
-        table.add_row(*(Text(cell) for cell in row))
-    return Group(table, *_graph_notes(rep))
+    from .tables import table
+    return Group(table(title or f"graph of {one_line(rep.expr)}", list(rep.COLUMNS), list(rep.rows()),
+                       right=frozenset({"value", "adjoint"})), *_graph_notes(rep))
 
 
 def _graph_notes(rep: GraphReport) -> list:
@@ -379,19 +373,15 @@ TREE_NODES, TREE_DEPTH = 200, 40
 def trace_view(t):
     """The evaluation trace: primal and tangent side by side, then the adjoint trace and the costs."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
+    from .tables import table
 
     direction = ", ".join(f"{k} = {array(v)}" for k, v in t.tangent.items())
-    top = Table(box=None, pad_edge=False, title=Text(f"evaluation trace of {one_line(t.expr)}"), title_justify="left")
-    top.add_column("forward primal trace")
-    top.add_column(Text(f"forward tangent trace (direction {direction})"))
-    for p, d in zip(t.primal, t.tangents):
-        top.add_row(Text(p.text), Text(d.text))
-    bottom = Table(box=None, pad_edge=False, title="reverse adjoint trace", title_justify="left")
-    bottom.add_column("chain-rule updates, in the order the reverse sweep made them")
-    for row in t.adjoints:
-        bottom.add_row(Text(row.text))
+    top = table(f"evaluation trace of {one_line(t.expr)}",
+                ["forward primal trace", f"forward tangent trace (direction {direction})"],
+                [[p.text, d.text] for p, d in zip(t.primal, t.tangents)])
+    bottom = table("reverse adjoint trace", ["chain-rule updates, in the order the reverse sweep made them"],
+                   [[row.text] for row in t.adjoints])
     c = t.cost
     cost = Text(f"cost: forward pass {c['forward_ops']} ops; tangent pass {c['tangent_ops']} rule applications "
                 f"(one input direction); adjoint pass {c['adjoint_ops']} rule applications (every input at once); "

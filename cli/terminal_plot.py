@@ -55,11 +55,35 @@ def finite_runs(x: np.ndarray, y: np.ndarray) -> list[tuple[list[float], list[fl
     return [(x[a:b].tolist(), y[a:b].tolist()) for a, b in zip(edges[::2], edges[1::2])]
 
 
+def bounded_runs(x: np.ndarray, y: np.ndarray, ylim: tuple[float, float] | None) -> list[tuple[list, list]]:
+    """The finite runs, broken where y leaves the y axis by more than the axis' own height.
+
+    plotext fills every segment it is given, pixel by pixel, whatever the axis shows: one segment from 1e12 to
+    1 beside a pole took minutes and gigabytes. So each run stops one point past the band [lo − h, hi + h]
+    (h the axis height), that point pulled in to the band's edge: the line still leaves the chart there, and a
+    curve that jumps from +∞ to −∞ across a pole is two runs, not a vertical line.
+    """
+    if ylim is None:
+        return finite_runs(x, y)
+    lo, hi = ylim
+    h = hi - lo
+    bottom, top = lo - h, hi + h
+    finite = np.isfinite(y)
+    inside = finite & (y >= bottom) & (y <= top)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], inside.astype(np.int8), [0]])))
+    runs = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        a = a - 1 if a > 0 and finite[a - 1] else a          # one point past each end, pulled to the band
+        b = b + 1 if b < y.size and finite[b] else b
+        runs.append((x[a:b].tolist(), np.clip(y[a:b], bottom, top).tolist()))
+    return runs
+
+
 def curves_panel(data) -> Panel:
     from diffx.figure import title
     from diffx.plotdata import curve_label
     panel = Panel(title(data, width=60), data.over, _xlim(data), ylim=data.y_limits())
-    panel.series = [Series(curve_label(k, name, data.over), finite_runs(data.x, y), i)
+    panel.series = [Series(curve_label(k, name, data.over), bounded_runs(data.x, y, panel.ylim), i)
                     for i, (k, name, y) in enumerate(data.curves())]
     return panel
 

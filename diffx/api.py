@@ -10,7 +10,7 @@ name takes its value through `at=`.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 
@@ -18,11 +18,13 @@ from . import registry
 from .comparison import choose_mode, compare as _compare
 from .errors import InputError
 from .graph import Graph
-from .graphview import GraphReport, report
 from .limits import DEFAULT_LIMITS, Limits
 from .options import Options, options as make_options, split
 from .problem import Problem, build
 from .results import Comparison
+
+if TYPE_CHECKING:                     # diffx.graphview is loaded by inspect_graph, not by `import diffx`
+    from .graphview import GraphReport
 
 
 def parse(expr: str, *, limits: Limits = DEFAULT_LIMITS, random_seed: int = 0, seed: int | None = None) -> Graph:
@@ -98,6 +100,24 @@ def grad(expr: Any, /, at: Mapping[str, Any] | None = None, *, method: str = "re
     return _one(expr, at, kw, "gradient", method)[1]
 
 
+def grad_fn(expr: Any, /, *, wrt: Iterable[str] | str | None = None, options: Options | None = None, **kw):
+    """A gradient function for repeated calls: `f = grad_fn("x^2*y", wrt="x")`, then `f(x=..., y=...)` gives
+    (value, {name: gradient}).
+
+    The expression is parsed once; the first call at each set of shapes runs
+    the general path and compiles the forward pass and the reverse sweep into
+    straight-line Python (`diffx graph EXPR --view code` shows it), which later
+    calls run. Run options come by keyword (`limits=`, `random_seed=`, `dtype=`).
+    """
+    from .codegen import GradFn
+    settings, values = split(kw)
+    if values:
+        raise InputError(f"grad_fn takes the values when it is called: f({', '.join(f'{k}=...' for k in values)})")
+    o = make_options(options, **settings, wrt=wrt)
+    graph = expr if isinstance(expr, Graph) else parse(expr, limits=o.limits, random_seed=o.random_seed)
+    return GradFn(graph, o)
+
+
 def jacobian(expr: Any, /, at: Mapping[str, Any] | None = None, *, method: str | None = None, mode: str = "auto",
              **kw):
     """The Jacobian: shape output + variable with one variable, else a dict by variable name.
@@ -135,6 +155,7 @@ def vjp(expr: Any, /, at: Mapping[str, Any] | None = None, *, seed: Any = None, 
 def inspect_graph(expr: Any, /, at: Mapping[str, Any] | None = None, **kw) -> GraphReport:
     """Every node of the graph with its value and adjoint."""
     p = problem(expr, at, **kw)
+    from .graphview import report
     return report(p.graph, p.values)
 
 
@@ -154,6 +175,7 @@ def trace(expr: Any, /, at: Mapping[str, Any] | None = None, *, tangent: Any = N
     from .problem import directions
     from .rng import Seeded
     p = problem(expr, at, **kw)
+    p.require_variables()
     p.require_scalar("an evaluation trace")
     if tangent is None:
         tangent = next(iter(p.graph.variables))

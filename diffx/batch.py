@@ -1,7 +1,7 @@
 """Many comparisons from one file: TOML (`[[case]]` tables), JSON (a list) or JSONL (one per line).
 
-Each case has `expr`, `at` ({name: value}), optionally `name` and `expected`
-({name: gradient}), and any run option by its name (`wrt`, `methods`, `rtol`,
+Each case has `expr`, `at` ({name: value}), optionally `name` and `expect`
+({name: the gradient as formula text or numbers}; `expected` is its alias), and any run option by its name (`wrt`, `methods`, `rtol`,
 `atol`, `numeric`, `dtype`, `strict`, `sizes`, `random_seed`, `vjp`,
 `tangent`, `order`, `symbolic_timeout`), which override the batch's options
 for that case. A case that fails to parse,
@@ -10,6 +10,7 @@ run, and results are written atomically (a temporary file, then a rename).
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -25,7 +26,7 @@ from .errors import DiffxError, InputError
 from .options import NAMES, Options, options
 from .results import SCHEMA_VERSION, Comparison, Disagreement
 
-CASE_KEYS = {"expr", "at", "expected", "name"} | (set(NAMES) - {"limits", "isolation", "kind", "seed"})
+CASE_KEYS = {"expr", "at", "expect", "expected", "name"} | (set(NAMES) - {"limits", "isolation", "kind", "seed"})
 
 
 @dataclass
@@ -35,11 +36,13 @@ class CaseResult:
     error: str | None = None
     result: Comparison | None = None
     saved: dict | None = None       # a case completed by an earlier run, read back from its journal
+    name: str | None = None         # the case's own `name`, shown in the table and the CSV
+    index: int | None = None        # its place in the batch file (0-based), set when it finishes
 
     def to_dict(self) -> dict:
         if self.saved is not None:
             return self.saved
-        d = {"expr": self.expr, "status": self.status, "error": self.error,
+        d = {"name": self.name, "expr": self.expr, "status": self.status, "error": self.error,
              "result": None if self.result is None else self.result.to_dict()}
         if self.result is not None:
             d["methods_disagreeing"] = sorted({x.method for x in self.result.disagreements})
@@ -47,7 +50,9 @@ class CaseResult:
 
     @classmethod
     def from_saved(cls, d: dict) -> "CaseResult":
-        return cls(str(d.get("expr")), str(d.get("status")), d.get("error"), None, d)
+        name = d.get("name")
+        return cls(str(d.get("expr")), str(d.get("status")), d.get("error"), None, d,
+                   None if name is None else str(name))
 
     def brief(self) -> dict:
         """What a table row shows: verdict, reference, max |Δ| (a number or a JSON word) and who disagreed."""
@@ -76,8 +81,11 @@ class BatchResult:
 
     def to_dict(self) -> dict:
         missing = 0 if self.total is None else max(self.total - len(self.cases), 0)
-        return {"schema_version": SCHEMA_VERSION, "cases": [c.to_dict() for c in self.cases],
-                "summary": self.summary, "complete": self.complete, "missing": missing}
+        d = {"schema_version": SCHEMA_VERSION, "cases": [c.to_dict() for c in self.cases],
+             "summary": self.summary, "complete": self.complete, "missing": missing}
+        if missing:          # cases finish in any order with --jobs: say which ones these are
+            d["indices"] = [c.index for c in self.cases]
+        return d
 
 
 class Journal:
@@ -174,21 +182,54 @@ def run_case(case: dict, base: Options = Options()) -> CaseResult:
         unknown = set(case) - CASE_KEYS
         if unknown:
             raise InputError(f"unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(CASE_KEYS))})")
-        at = case.get("at") or {}
-        if not isinstance(at, dict):
-            raise InputError("at must be a table of name = value")
+        at = _at(case.get("at"))
         settings = {k: v for k, v in case.items() if k in NAMES}
-        r = compare(build(expr, at, options(base, **settings)))
+        p = build(expr, at, options(base, **settings))
+        expect = _expect(case, p)
+        r = compare(p)
     except DiffxError as exc:
-        return CaseResult(str(expr), "error", exc.message)
+        return CaseResult(str(expr), "error", exc.message, name=_name(case))
     except (TypeError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-        return CaseResult(str(expr), "error", f"bad case: {type(exc).__name__}: {exc}")
+        return CaseResult(str(expr), "error", f"bad case: {type(exc).__name__}: {exc}", name=_name(case))
     except Exception as exc:  # noqa: BLE001 - one case's failure is its row, never the whole batch's
-        return CaseResult(str(expr), "error", f"internal error in this case: {type(exc).__name__}: {exc}")
-    if "expected" in case:
-        r = with_expected(r, case["expected"])
+        return CaseResult(str(expr), "error", f"internal error in this case: {type(exc).__name__}: {exc}",
+                          name=_name(case))
+    if expect is not None:
+        r = with_expected(r, expect)
     why = "; ".join(r.messages or [w for w in r.warnings if r.verdict in ("undefined", "inconclusive")])
-    return CaseResult(expr, "ok" if r.passed else "disagree", None if r.passed else why or r.verdict, r)
+    return CaseResult(expr, "ok" if r.passed else "disagree", None if r.passed else why or r.verdict, r,
+                      name=_name(case))
+
+
+def _name(case: dict) -> str | None:
+    name = case.get("name")
+    return None if name is None else str(name)
+
+
+def _at(at: Any) -> dict | list[str]:
+    """A case's `at`: a table of name = value, `--at` texts ("0,1,2,3" or ["x=1", "y=2"]), or the numbers of its
+    one variable ([0, 1, 2, 3])."""
+    if at is None or isinstance(at, dict):
+        return at or {}
+    if isinstance(at, str):
+        return [at]
+    if isinstance(at, list) and at and all(isinstance(t, str) for t in at):
+        return at
+    if isinstance(at, (int, float, list)) and not isinstance(at, bool):
+        return [json.dumps(at)]
+    raise InputError("at must be a table of name = value, a text as --at takes (\"0,1,2,3\"), or numbers")
+
+
+def _expect(case: dict, p) -> dict | None:
+    """A case's `expect` (its alias `expected`): {name: formula text or numbers}, evaluated at the case's point."""
+    from .check_expected import evaluate, formulas
+    if "expect" in case and "expected" in case:
+        raise InputError("give expect or expected (its alias), not both")
+    given = case.get("expect", case.get("expected"))
+    if given is None or not isinstance(given, dict):
+        return given
+    found = formulas(given, list(p.graph.variables), p.options)
+    return {str(k): v for k, v in evaluate(found, p.point, p.options).items()}
 
 
 def with_expected(r: Comparison, expected: Any) -> Comparison:
@@ -219,26 +260,50 @@ def with_expected(r: Comparison, expected: Any) -> Comparison:
 
 def run_batch(cases: list[dict], base: Options = Options(), *, on_case: Callable[[CaseResult], None] | None = None,
               into: BatchResult | None = None, journal: Journal | None = None,
-              done: dict[int, dict] | None = None) -> BatchResult:
-    """Every case in order; `on_case` hears of each as it finishes (a progress bar).
+              done: dict[int, dict] | None = None, jobs: int = 1, executor: Any = None) -> BatchResult:
+    """Every case; `on_case` hears of each as it finishes (a progress bar).
 
-    Results are appended to `into` as they come, and to the `journal`, so an
-    interrupted batch keeps what it computed; cases in `done` (from a
-    journal) are taken as they were, not run again.
+    Results are kept in `into` in case order as they come, and go to the
+    `journal`, so an interrupted batch keeps what it computed; cases in `done`
+    (from a journal) are taken as they were, not run again. With `jobs` > 1,
+    or an `executor` (a `workers.Pool`, a `dask_executor.DaskExecutor`), the
+    cases run in worker processes and finish in any order; the results are
+    the same, and a case that crashes its worker or runs past its budget
+    (`batch_jobs.case_budget`) is an error row.
     """
     out = into if into is not None else BatchResult()
     out.total = len(cases)
+    todo = []
     for index, case in enumerate(cases):
         if done and index in done:
-            c = CaseResult.from_saved(done[index])
+            _keep(out, index, CaseResult.from_saved(done[index]), None, on_case)
+        elif executor is None and jobs <= 1:
+            _keep(out, index, run_case(case, base), journal, on_case)
         else:
-            c = run_case(case, base)
-            if journal is not None:
-                journal.write(index, c)
-        out.cases.append(c)
-        if on_case is not None:
-            on_case(c)
+            todo.append((index, case, base))
+    if todo:
+        from .batch_jobs import in_workers
+
+        def failed(index: int, why: str) -> CaseResult:
+            return CaseResult(str(cases[index].get("expr")), "error", why, name=_name(cases[index]))
+        answers = in_workers(run_case, todo, executor, jobs, failed)
+        try:
+            for index, c in answers:
+                _keep(out, index, c, journal, on_case)
+        finally:
+            answers.close()          # interrupted here (Ctrl-C while journaling): the workers stop too
     return out
+
+
+def _keep(out: BatchResult, index: int, c: CaseResult, journal: Journal | None, on_case) -> None:
+    """A finished case: in its place among the others, then journaled (a signal between the two still writes
+    it to the output), and heard of."""
+    c.index = index
+    bisect.insort(out.cases, c, key=lambda x: -1 if x.index is None else x.index)
+    if journal is not None:
+        journal.write(index, c)
+    if on_case is not None:
+        on_case(c)
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -261,11 +326,12 @@ def write_atomic(path: str | Path, text: str) -> None:
 def to_csv(batch: BatchResult) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["case", "expr", "status", "verdict", "error", "reference", "max_abs_diff", "methods_disagreeing"])
+    w.writerow(["case", "name", "expr", "status", "verdict", "error", "reference", "max_abs_diff",
+                "methods_disagreeing"])
     for n, c in enumerate(batch.cases, 1):
         b = c.brief()
         diff = b["max_abs_diff"]
-        w.writerow([n, _cell(c.expr), c.status, b["verdict"], _cell(c.error or ""), b["reference"],
+        w.writerow([n if c.index is None else c.index + 1, _cell(c.name or ""), _cell(c.expr), c.status, b["verdict"], _cell(c.error or ""), b["reference"],
                     "" if diff is None else repr(diff) if isinstance(diff, float) else str(diff),
                     b["methods_disagreeing"]])
     return buf.getvalue()

@@ -9,15 +9,15 @@ returns one `Comparison`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from . import registry
 from .diagnostics import AdjointWatch, gather_kinks
 from .errors import InputError
 from .engine import quiet
+from .estimate import plan as unaffordable
 from .problem import Problem
+from .records import dataclass, field  # dataclasses' own, made without compiling source
 from .results import Comparison, Disagreement, Errors, MethodResult, key_text
 from .numeric_methods import one_sided
 from .text import count, exact, label, number
@@ -31,7 +31,9 @@ def compare(p: Problem) -> Comparison:
         p.require_scalar("a Hessian" if kind == "hessian" else "a gradient")
     names, extra = _plan(p)
     watch = AdjointWatch(p.graph) if kind in ("gradient", "vjp") and "reverse" in names else None
-    results = {name: registry.run(name, kind, p, on_step=watch) for name in names}
+    skipped = unaffordable(p, names, kind)           # what the limits cannot afford is skipped, and says why
+    results = {name: MethodResult(name, skipped=skipped[name]) if name in skipped else
+               registry.run(name, kind, p, on_step=watch) for name in names}
     reference = pick_reference(results, names)
     with quiet():
         kinks = gather_kinks(p, results.values())
@@ -42,7 +44,7 @@ def compare(p: Problem) -> Comparison:
         extra["path"] = branch_summary(p.python.decisions)
     r = Comparison(p.graph.source, p.point, np.asarray(p.value), list(p.wrt), results, reference, o.rtol, o.atol,
                    kind=kind, extra=extra, kinks=kinks, nonfinite=p.nonfinite, strict=o.strict,
-                   notes=_notes(p, results))
+                   notes=_notes(p, results), output_limit=p.limits.max_output_elements)
     v = judge(r, p) if results[reference].ran else None
     if v is None:
         r.verdict, r.agree = "inconclusive", False

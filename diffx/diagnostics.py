@@ -8,12 +8,13 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from .ops import OPS
+from .records import dataclass, field  # dataclasses' own, made without compiling source
 from .text import label as element_label
 from .text import value_word
 

@@ -18,6 +18,7 @@ from .errors import InputError, LimitError, RuleError, ShapeError
 from .limits import how_to_raise
 from .graph import Graph, Node
 from .ops import OPS, P
+from .scalars import all_scalar, scalar_reverse, scalar_values
 
 @contextmanager
 def quiet():
@@ -41,10 +42,15 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
     record themselves; plain numbers skip that indirection. With `dtype`
     (float32), every value is rounded to it, constants included.
     """
+    if not (traced or overrides or upto is not None or dtype is not None) and all_scalar(graph, env):
+        values = scalar_values(graph, env)
+        if values is not None:
+            return values
     table = _DISPATCH if traced else _FORWARD
     nodes = graph.nodes if upto is None else graph.nodes[:upto + 1]
     values: list = [None] * len(nodes)
     overrides = overrides or {}
+    kept = work = 0
     with np.errstate(all="ignore"):
         for node in nodes:
             if node.id in overrides:
@@ -57,6 +63,7 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
             else:
                 args = [values[i] for i in node.inputs]
                 _check_size(graph, node, args)
+                work = _check_memory(graph, node, args, kept, work)
                 try:
                     values[node.id] = table[node.op](*args, **node.params)
                 except (ValueError, IndexError, TypeError) as exc:
@@ -66,7 +73,46 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
                                      source=graph.source, span=node.span) from None
             if dtype is not None:
                 values[node.id] = _cast(values[node.id], dtype)
+            kept += getattr(values[node.id], "nbytes", 0)
     return values
+
+
+def _check_memory(graph: Graph, node: Node, args: list, kept: int, work: int) -> int:
+    """Refuse a node whose value would bring the values kept so far, and their adjoints, past max_memory, or
+    the elements read so far past max_work (a thousand sums of one large array); the work done so far.
+
+    Checked before numpy allocates, from a bound of the node's size (as the
+    element limit is): the product of its inputs' sizes for a pointwise op
+    (their broadcast when that is too coarse), else its largest input.
+    """
+    sizes = [getattr(a, "size", 1) for a in args]
+    op, memory = OPS[node.op], graph.limits.max_memory
+    bound = math.prod(sizes) if op.pointwise and len(args) > 1 else max(sizes, default=1)
+    work += sum(sizes)
+    if work > graph.limits.max_work:
+        raise LimitError(f"the forward pass has read {work:,} elements by {node.name}, past the limit max_work "
+                         f"({how_to_raise('max_work')})", source=graph.source, span=node.span)
+    if 16 * bound + 2 * kept <= memory:
+        return work
+    try:
+        if op.out_size is not None:
+            bound = op.out_size([_shape(a) for a in args], node.params)
+        elif op.pointwise and len(args) > 1:
+            bound = math.prod(np.broadcast_shapes(*(_shape(a) for a in args)))
+    except (ValueError, IndexError, TypeError):
+        return work                        # the op itself will report the mismatch
+    if 16 * bound + 2 * kept > memory:
+        raise LimitError(f"{node.name} would bring the values kept and their adjoints (what a reverse sweep holds) "
+                         f"past {memory:,} bytes, the limit max_memory ({how_to_raise('max_memory')})",
+                         source=graph.source, span=node.span)
+    return work
+
+
+def contribution(graph: Graph, node: Node, k: int, seed, y, args: list):
+    """What input k of `node` receives from the node's adjoint `seed`, by the op's own reverse rule, with the
+    input values `args` (the real ones, or altered ones when `diffx check` tests a hypothesis about a mistake)."""
+    op = OPS[node.op]
+    return _apply(graph, node, op, op.vjp_rule(k), k, seed, y, args, _shape(args[k]), P.sum_to, "reverse")
 
 
 def _apply(graph: Graph, node: Node, op, rule, k: int, seed, y, args: list, shape: tuple, fit, mode: str):
@@ -93,18 +139,20 @@ def _cast(v, dtype):
 
 
 def evaluate_constant(graph: Graph, node_id: int):
-    """The value of a node that depends on no variable (for constant arguments)."""
-    needed = [False] * (node_id + 1)
-    needed[node_id] = True
-    for node in reversed(graph.nodes[:node_id + 1]):
-        if needed[node.id]:
-            for i in node.inputs:
-                needed[i] = True
+    """The value of a node that depends on no variable (for constant arguments).
+
+    Only the node's own ancestors are walked (a stack, then their ids in order), so the cost is the size of the
+    constant's expression, not of the graph built so far: 10,000 constant indices stay linear.
+    """
+    needed, stack = set(), [node_id]
+    while stack:
+        i = stack.pop()
+        if i not in needed:
+            needed.add(i)
+            stack.extend(graph.nodes[i].inputs)
     values: dict[int, Any] = {}
     with np.errstate(all="ignore"):
-        for node in graph.nodes[:node_id + 1]:
-            if not needed[node.id]:
-                continue
+        for node in (graph.nodes[i] for i in sorted(needed)):
             if OPS[node.op].free:
                 raise InputError(f"{node.label!r} is a variable, but a constant is needed here",
                                  source=graph.source, span=node.span)
@@ -130,6 +178,8 @@ def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = N
     needs = graph.depends_on(wrt) if wrt is not None else [True] * n
     adj: list = [None] * n
     adj[graph.output] = seed
+    if on_step is None and dtype is None and scalar_reverse(graph, values, adj, needs):
+        return adj
     with np.errstate(all="ignore"):
         _reverse_sweep(graph, values, adj, needs, on_step, dtype)
     return adj
@@ -203,7 +253,10 @@ def _check_size(graph: Graph, node: Node, args: list) -> None:
     """
     op = OPS[node.op]
     if op.out_size is not None:
-        size = op.out_size([_shape(a) for a in args], node.params)
+        try:
+            size = op.out_size([_shape(a) for a in args], node.params)
+        except (ValueError, IndexError, TypeError):
+            return                         # shapes the op does not take: the op itself will report them
     elif op.pointwise and len(args) > 1:
         if math.prod(getattr(a, "size", 1) for a in args) <= graph.limits.max_elements:
             return

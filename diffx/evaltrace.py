@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engine import backward, forward_tangents
+from .estimate import check
 from .graph import Node
 from .engine import quiet
 from .problem import Problem
 from .ops import OPS
-from .results import SCHEMA_VERSION, jsonable
+from .results import SCHEMA_VERSION, jsonable, output_limit, summary_note
 
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 
@@ -56,20 +57,28 @@ class Trace:
     tangents: list[Row] = field(default_factory=list)
     adjoints: list[Row] = field(default_factory=list)
     cost: dict = field(default_factory=dict)
+    output_limit: int | None = None         # max_output_elements of the run: larger arrays are summarised in JSON
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:   # Jupyter (diffx.htmlview)
         from .htmlview import trace_bundle
         return trace_bundle(self)
 
     def to_dict(self) -> dict:
-        return {"schema_version": SCHEMA_VERSION, "expr": self.expr, "at": jsonable(self.at),
+        with output_limit(self.output_limit):
+            return summary_note({
+                "schema_version": SCHEMA_VERSION, "expr": self.expr, "at": jsonable(self.at),
                 "tangent": jsonable(self.tangent), "names": self.names,
                 "primal": [r.to_dict() for r in self.primal], "tangent_trace": [r.to_dict() for r in self.tangents],
-                "adjoint_trace": [r.to_dict() for r in self.adjoints], "cost": self.cost}
+                "adjoint_trace": [r.to_dict() for r in self.adjoints], "cost": self.cost})
 
 
 def trace(p: Problem, tangent: dict[str, np.ndarray]) -> Trace:
-    """The primal, tangent (along `tangent`) and adjoint traces of a problem, with their costs."""
+    """The primal, tangent (along `tangent`) and adjoint traces of a problem, with their costs.
+
+    Its work is one tangent pass and one reverse sweep, refused beforehand past max_work (`diffx.estimate`).
+    """
+    check(p, "forward", "jvp")
+    check(p, "reverse", "gradient")
     with quiet():
         return _trace(p, tangent)
 
@@ -90,8 +99,9 @@ def _trace(p: Problem, tangent: dict[str, np.ndarray]) -> Trace:
             return f"v{index[i]}".translate(_SUB)
         return num(g.nodes[i].params["value"])       # a constant, by value
 
-    plain = {g.nodes[i].name: f"v{k}" for i, k in index.items()}
-    t = Trace(g.source, p.point, tangent, plain)
+    # every node has a plain name: a constant output (`a = x; 2`) is written by its id
+    plain = {n.name: f"v{index[n.id]}" if n.id in index else n.name for n in g.nodes}
+    t = Trace(g.source, p.point, tangent, plain, output_limit=p.limits.max_output_elements)
 
     for name, i in g.variables.items():
         t.primal.append(Row(plain[g.nodes[i].name], f"{v(i)} = {name} = {num(p.values[i])}", p.values[i]))
@@ -120,7 +130,10 @@ def _partial(node: Node, k: int, values, rule) -> np.ndarray | None:
     if np.ndim(y) or np.ndim(args[k]):
         return None
     extra = {"argnum": k} if OPS[node.op].variadic else {}
-    return rule(1.0, y, *args, **extra, **node.params)
+    try:
+        return rule(np.ones(()), y, *args, **extra, **node.params)     # a unit seed an index rule can index
+    except (ValueError, IndexError, TypeError, ArithmeticError):
+        return None           # no number for the partial: the row shows the contribution itself
 
 
 def _tangent_rows(p: Problem, tangent: dict, v, plain) -> tuple[list[Row], int]:

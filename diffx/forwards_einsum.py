@@ -5,11 +5,14 @@ and the products written as einsum (dot of higher ranks, tensordot, kron).
 from __future__ import annotations
 
 import math
-import string
 
 import numpy as np
 
 from .dispatch import P
+
+# the ASCII letters of `string`, without importing it (its Template class compiles a pattern at import)
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+UPPER = LOWER.upper()
 
 
 # ---------------------------------------------------------------- einsum
@@ -54,7 +57,7 @@ def read_subscripts(text: str, operands: int | None = None) -> tuple[list[str], 
 def explicit(subscripts: str, shapes: list[tuple]) -> tuple[list[str], str]:
     """The subscripts with '...' spelled out in capital letters and the output made explicit."""
     ins, out = read_subscripts(subscripts, len(shapes))
-    free = [c for c in string.ascii_uppercase if c not in subscripts]
+    free = [c for c in UPPER if c not in subscripts]
     dots = max((len(s) - len(sub.replace("...", "")) for sub, s in zip(ins, shapes) if "..." in sub), default=0)
     letters = "".join(free[:dots])
     spelled = []
@@ -94,7 +97,7 @@ def einsum_vjp(g, xs, k: int, subscripts: str):
     """
     ins, out = explicit(subscripts, [np.shape(x) for x in xs])
     sizes = {c: n for sub, x in zip(ins, xs) for c, n in zip(sub, np.shape(x)) if n != 1}
-    spare = iter(c for c in string.ascii_letters if c not in "".join(ins) + out)
+    spare = iter(c for c in (LOWER + UPPER) if c not in "".join(ins) + out)
     target, extra, subs = "", [], [out] + [s for i, s in enumerate(ins) if i != k]
     for c in ins[k]:
         if c in target:
@@ -121,8 +124,8 @@ def dot_subscripts(sa: tuple, sb: tuple) -> str:
     """numpy dot of any ranks: a's last axis with b's second-to-last (or only) axis."""
     if not sa or not sb:
         raise ValueError("dot with a scalar is a product")
-    a = string.ascii_lowercase[:len(sa) - 1] + "z"
-    rest = string.ascii_lowercase[len(sa) - 1:len(sa) - 1 + len(sb) - 1]
+    a = LOWER[:len(sa) - 1] + "z"
+    rest = LOWER[len(sa) - 1:len(sa) - 1 + len(sb) - 1]
     b = (rest[:-1] + "z" + rest[-1:]) if len(sb) >= 2 else "z"
     return f"{a},{b}->{a[:-1]}{b.replace('z', '')}"
 
@@ -140,7 +143,7 @@ def tensordot_subscripts(sa: tuple, sb: tuple, axes) -> str:
     for i, j in zip(ia, ib):
         if sa[i] != sb[j]:
             raise ValueError(f"tensordot pairs axis {i} of a (length {sa[i]}) with axis {j} of b (length {sb[j]})")
-    letters = iter(string.ascii_lowercase)
+    letters = iter(LOWER)
     a = [next(letters) for _ in sa]
     b = [next(letters) for _ in sb]
     for i, j in zip(ia, ib):
@@ -153,6 +156,6 @@ def kron_subscripts(sa: tuple, sb: tuple) -> tuple[str, tuple]:
     """kron as an outer product reshaped: Y[(i0 j0), (i1 j1), ...] = a[i0, i1, ...] b[j0, j1, ...]."""
     if len(sa) != len(sb) or not sa:
         raise ValueError(f"kron takes two arrays of the same rank (at least 1), got shapes {sa} and {sb}")
-    a = string.ascii_lowercase[:len(sa)]
-    b = string.ascii_uppercase[:len(sb)]
+    a = LOWER[:len(sa)]
+    b = UPPER[:len(sb)]
     return f"{a},{b}->" + "".join(x + y for x, y in zip(a, b)), tuple(x * y for x, y in zip(sa, sb))

@@ -7,13 +7,13 @@ plain loop forwards or backwards, with no recursion and no sorting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import LimitError
 from .limits import DEFAULT_LIMITS, Limits, how_to_raise
 from .ops import OPS
+from .records import dataclass, field  # dataclasses' own, made without compiling source
 
 
 @dataclass(slots=True)

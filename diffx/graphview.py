@@ -5,14 +5,13 @@ graph or computes anything on its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .engine import backward
 from .graph import Graph
 from .ops import OPS
-from .results import SCHEMA_VERSION, jsonable
+from .records import dataclass, field  # dataclasses' own, made without compiling source
+from .results import SCHEMA_VERSION, jsonable, summary_note
 from .text import array, one_line, shape
 
 
@@ -73,7 +72,7 @@ class GraphReport:
         return report_bundle(self)
 
     def to_dict(self) -> dict:
-        return {
+        return summary_note({
             "schema_version": SCHEMA_VERSION,
             "expr": self.expr,
             "output": self.output,
@@ -82,7 +81,7 @@ class GraphReport:
                       for n in self.nodes],
             "kinks": [k.to_dict() for k in self.kinks],
             "nonfinite": self.nonfinite,
-        }
+        })
 
 
 def report(graph: Graph, values: list) -> GraphReport:

@@ -6,12 +6,12 @@ built with keywords: a rule is read far more often than it is written.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from .forwards import kept
+from .records import dataclass  # dataclasses' own, made without compiling source
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,11 +9,10 @@ parse time.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .ops import OPS
+from .records import dataclass  # dataclasses' own, made without compiling source
 
 CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan, "True": 1.0, "False": 0.0}
 BINDABLE = {"pi", "e", "inf", "nan"}      # a program may bind these names, as Python lets a name shadow a constant
@@ -97,9 +96,17 @@ def _arange(*a):
     return np.arange(*a, dtype=np.float64)
 
 
+def _arange_size(start, stop=None, step=1.0) -> float:
+    """How many elements arange makes, counted from its numbers (a step of 1e-8 makes 10^8, not 1)."""
+    start, stop = (0.0, start) if stop is None else (start, stop)
+    if step == 0 or not all(np.isfinite(v) for v in (start, stop, step)):
+        return 0                 # numpy refuses these itself
+    return max(0, int(np.ceil((stop - start) / step)))
+
+
 # name -> (numpy builder taking (rng, *numbers), element count from the numbers, doc)
 GENERATORS = {
-    "arange": (lambda rng, *a: _arange(*a), lambda *a: len(range(*(int(np.ceil(v)) for v in a))),
+    "arange": (lambda rng, *a: _arange(*a), lambda *a: _arange_size(*a),
                "arange(n), arange(start, stop[, step])"),
     "linspace": (lambda rng, a, b, n=50: np.linspace(a, b, _whole(n)), lambda a, b, n=50: _whole(n),
                  "linspace(start, stop, n)"),

@@ -6,7 +6,6 @@ Jacobian, a JVP or a Hessian.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -17,6 +16,7 @@ from .engine import forward_tangents
 from .ops import OPS
 from .errors import RuleError
 from .problem import Problem, evaluated
+from .records import dataclass  # dataclasses' own, made without compiling source
 from .results import MethodResult
 from .text import count
 

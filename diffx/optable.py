@@ -8,13 +8,14 @@ The module docstring of `ops.py` says what each field of an `Op` means.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import operator
 from typing import Any, Callable
 
 import numpy as np
 
 from .forwards import each
 from .kinkrules import KinkRule
+from .records import dataclass, field  # dataclasses' own, made without compiling source
 
 SAME = "same"  # sym: the numpy forward already works on object arrays of SymPy terms
 POINTWISE = frozenset({"elementwise", "compare", "select", "identity", "leaf"})   # output[i] from inputs[i] only
@@ -75,8 +76,12 @@ def convert(param: Param, value: Any) -> Any:
         if a.ndim or float(a) not in (0.0, 1.0):
             raise ValueError(f"{param.name}= takes True or False (1 or 0)")
         return bool(a)
+    if a.size > 64:                 # numpy's most axes: a longer list of integers is no shape, axis or shift
+        raise ValueError(f"{param.name}= takes {_takes(kind)}, got {a.size:,} numbers")
     if a.ndim > 1 or not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
         raise ValueError(f"{param.name}= takes {_takes(kind)}, got {a.tolist()}")
+    if not np.all(np.abs(a) < 2.0 ** 63):
+        raise ValueError(f"{param.name}= takes integers within ±2^63 (numpy's), got {a.tolist()}")
     if kind == "int":
         if a.ndim:
             raise ValueError(f"{param.name}= takes an integer, got an array")
@@ -130,9 +135,12 @@ class Op:
     no_sym: str = ""          # why it has no SymPy translation (the other methods still run)
     inputs: tuple[str, ...] = ()      # PyTorch's keyword names of the inputs (clamp(min=0))
     defaults: tuple = ()      # values of trailing inputs a Tensor call may leave out (clamp's ±inf)
+    scalar: Callable | None = field(default=None, init=False, repr=False, compare=False)
+    #                           derived, never given: the same operation on Python floats (see EXACT_SCALAR)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        set_(self, "scalar", exact_scalar(self.forward) if self.kind in POINTWISE else None)
         if self.text is None and self.infix:
             set_(self, "text", f"{{0}} {self.infix} {{1}}" if self.arity == 2 else f"{self.infix}{{0}}")
         set_(self, "symbol", self.symbol or self.infix or self.display)
@@ -157,6 +165,22 @@ class Op:
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+
+# The scalar engine's forwards, read off an entry's numpy forward (so a replaced forward loses its scalar twin):
+# only operations IEEE 754 rounds correctly, which Python floats and numpy compute bit for bit alike. numpy's
+# exp, log, sin, pow, ... differ from `math`'s by up to 3 ulps (measured with numpy 2.4), and the methods'
+# columns and the verdict compare exactly, so on 0-d values those stay numpy calls on floats.
+EXACT_SCALAR: dict[Any, Callable] = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+                                     np.divide: operator.truediv, np.negative: operator.neg, np.sqrt: math.sqrt,
+                                     np.absolute: abs}
+
+
+def exact_scalar(forward) -> Callable | None:
+    try:
+        return EXACT_SCALAR.get(forward)
+    except TypeError:             # an unhashable forward has no scalar twin
+        return None
 
 
 OPS: dict[str, Op] = {}

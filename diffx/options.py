@@ -7,7 +7,7 @@ mutation, so no path can silently drop an option it was handed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy as np
 from .budget import ISOLATIONS
 from .errors import InputError
 from .limits import DEFAULT_LIMITS, Limits
+from .records import dataclass  # dataclasses' own, made without compiling source
 
 KINDS = ("gradient", "vjp", "jvp", "jacobian", "hessian")
 DTYPES = {"float64": None, "float32": np.float32}

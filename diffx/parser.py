@@ -239,7 +239,21 @@ class _Parser(Calls, Cursor):
                 raise self.error(f"array elements must all have the same shape, got {shapes}", span)
             del self.graph.nodes[mark:]
             return self.graph.const(np.stack(values), span=span), span
-        return self.add("stack", tuple(items), span), span
+        return self.stacked(items, span), span
+
+    def stacked(self, items: list[int], span: Span) -> int:
+        """`[a, b, ...]` as one stack, or past WIDE elements as stacks of WIDE joined by concatenates of WIDE:
+        every reverse rule of a variadic node receives all of its inputs, so one node of n inputs would cost n²."""
+        if len(items) <= WIDE:
+            return self.add("stack", tuple(items), span)
+        level = [self.add("stack", tuple(items[i:i + WIDE]), span) for i in range(0, len(items), WIDE)]
+        while len(level) > 1:
+            level = [self.add("concatenate", tuple(level[i:i + WIDE]), span, {"axis": 0}) if len(level[i:i + WIDE]) > 1
+                     else level[i] for i in range(0, len(level), WIDE)]
+        return level[0]
+
+
+WIDE = 256        # the most inputs one stack or concatenate node of an array literal takes
 
 
 def parse(source: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0,

@@ -8,7 +8,6 @@ takes its inputs as one bracketed list (`concatenate([a, b], axis=0)`).
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +40,7 @@ class Calls:
         open_ = self.take()
         self.enter(open_)
         if fname not in FUNCTIONS and fname not in GENERATORS:
+            import difflib                  # only a misspelt name needs it
             hint = difflib.get_close_matches(fname, known_names(), n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             raise UnknownNameError(f"unknown function {fname!r}{suggestion}",
@@ -267,9 +267,13 @@ class Calls:
         if np.ndim(value) and not slicing:
             if value.size == 0 or not np.all(value == np.round(value)):
                 raise self.error(f"an index list must hold integers, got {_text(value)}", span)
+            if not np.all(np.abs(value) < 2.0 ** 63):
+                raise self.error(f"an index must lie within ±2^63 (numpy's integers), got {_text(value)}", span)
             return value.astype(np.int64)
         if np.ndim(value) != 0 or not float(value).is_integer():
             raise self.error(f"an index must be an integer, got {_text(value)}", span)
+        if not slicing and not abs(float(value)) < 2.0 ** 63:
+            raise self.error(f"an index must lie within ±2^63 (numpy's integers), got {_text(value)}", span)
         return int(value)
 
 

@@ -98,8 +98,9 @@ def method_names(methods: Iterable[str]) -> list[str]:
 
 def grid(start: float, stop: float, points: int) -> np.ndarray:
     """`points` evenly spaced values from `start` to `stop`, both included."""
-    if not (math.isfinite(start) and math.isfinite(stop)):
-        raise InputError(f"the plot range must be finite numbers, got start={start} stop={stop}", option="start")
+    if not (math.isfinite(start) and math.isfinite(stop) and math.isfinite(stop - start)):
+        raise InputError(f"the plot range must be finite numbers a finite distance apart, got start={start} "
+                         f"stop={stop}", option="start")
     if not start < stop:
         raise InputError(f"start={start:g} must be less than stop={stop:g}", option="start")
     if not 2 <= points <= MAX_POINTS:
@@ -249,7 +250,33 @@ class _Sweep:
     def f(self) -> np.ndarray:
         if self.pointwise:
             return _on_grid(self.on_grid.output, self.x.shape)
+        if self._compiled is not None:
+            return self._compiled[0]
         return np.array([float(p.output) for p in self.per_point])
+
+    @cached_property
+    def _compiled(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """f and the reverse-mode f′ at every grid point, from the compiled sweeps (diffx.codegen): one
+        gradient call per point gives both. None where they do not serve (float32, or a point where floats
+        cannot: then the general path runs)."""
+        p = self.probe
+        if p.dtype is not None:
+            return None
+        from .codegen import program
+        prog = program(self.graph, [self.over], p.point, p.values)
+        names = list(self.graph.variables)
+        at = names.index(self.over)
+        args = [p.point[n] for n in names]
+        seed = 1.0 if prog.scalar else np.ones(())
+        f, df = np.empty(self.x.shape), np.empty(self.x.shape)
+        try:
+            for i, v in enumerate(self.x):
+                args[at] = v
+                f[i], (g,) = prog.gradient(*args, seed)
+                df[i] = 0.0 if g is None else g
+        except (ArithmeticError, ValueError, TypeError, IndexError):
+            return None
+        return f, df
 
     def run(self, names: list[str]) -> PlotData:
         with np.errstate(all="ignore"):
@@ -257,10 +284,40 @@ class _Sweep:
             fixed = {k: v for k, v in self.probe.point.items() if k != self.over}
             data = PlotData(expr=self.graph.source, over=self.over, at=fixed, x=self.x, f=f, derivatives={},
                             notes={}, seconds={}, vectorised=self.pointwise)
+            unaffordable = self.unaffordable(names)
             for k in range(1, self.order + 1):
                 for name in names:
-                    self.curve(data, k, name)
+                    if (k, name) in unaffordable:
+                        data.skipped.setdefault(k, {})[name] = unaffordable[k, name]
+                    else:
+                        self.curve(data, k, name)
         return data
+
+    def unaffordable(self, names: list[str]) -> dict[tuple[int, str], str]:
+        """{(order, method): why}: point-by-point curves whose work, all curves counted, passes max_work.
+
+        A curve run point by point is one of the library's methods at every
+        point (`diffx.estimate` prices it at the probe point); reverse AD's curve
+        is the plot's reference, so when it cannot be afforded the plot is refused.
+        """
+        from .estimate import CALL_OPS, Estimate, method, refusal
+        total, out = 0, {}
+        for k in range(1, self.order + 1):
+            for name in names:
+                if name == "symbolic" or self.pointwise and (k, name) in VECTORISED:
+                    continue
+                plain = name == "numeric" and k == 1 and self.probe.options.numeric is None
+                one, n = method(self.probe, PLAIN_NUMERIC if plain else name, KINDS[k]), self.x.size
+                e = Estimate(n * (one.work + CALL_OPS), one.memory, f"{n:,} points × ({one.what})")
+                refused = refusal(Estimate(total + e.work, e.memory, e.what), self.probe.limits,
+                                  f"the {name} {ORDER_NAMES[k]} curve, point by point")
+                if refused is None:
+                    total += e.work
+                elif name == REFERENCE:
+                    raise refused
+                else:
+                    out[k, name] = refused.message
+        return out
 
     def curve(self, data: PlotData, k: int, name: str) -> None:
         """Compute one curve into `data`, or record why the method gave none."""
@@ -289,6 +346,9 @@ class _Sweep:
             name = PLAIN_NUMERIC
         if kind not in registry.METHODS[name].serves:
             raise InputError(f"{name} has no {ORDER_NAMES[k]}: use numeric")
+        if (k, name) == (1, "reverse"):
+            if self._compiled is not None:              # the same sweep, compiled once for the whole grid
+                return self._compiled[1], POINTWISE_NOTES[(k, name)].format(n=self.x.size, x=self.over)
         key = self.over if k == 1 else (self.over, self.over)
         run = registry.METHODS[name].serves[kind]
         results = [run(p) for p in self.per_point]

@@ -70,6 +70,10 @@ def read_at(texts: Iterable[str], names: Iterable[str], *, rng,
 def bind(graph: Graph, values: Mapping[str, Any], *, rng,
          limits: Limits = DEFAULT_LIMITS) -> dict[str, np.ndarray]:
     """Check that every variable has a value and every value a variable."""
+    odd = [k for k in values if not isinstance(k, str)]
+    if odd:
+        raise InputError(f"values are named by strings, not {type(odd[0]).__name__} ({odd[0]!r}): "
+                         f"at={{'x': 1.0}}", option="at")
     extra = [k for k in values if k not in graph.variables]
     if extra:
         have = ", ".join(graph.variables) or "none"

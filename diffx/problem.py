@@ -8,17 +8,19 @@ problem is frozen; a derived one (the graph of a VJP) is made with
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
 from .engine import evaluate, quiet
+from .estimate import check_sweep
 from .errors import InputError, NotScalarError
 from .graph import Graph
 from .options import Options
 from .point import bind, choose_wrt, read_at, read_directions, value_of
+from .records import dataclass  # dataclasses' own, made without compiling source
 from .rng import Seeded
 
 
@@ -122,12 +124,14 @@ def _point(at, names, rng: Seeded, opts: Options) -> dict[str, np.ndarray]:
 def evaluated(graph: Graph, point: dict[str, np.ndarray], wrt: list[str], opts: Options, **more) -> Problem:
     """The problem with every node's value at the point (in float32 when the options say so)."""
     dtype = opts.float_type
-    if dtype is not None:
-        point = {k: np.asarray(v).astype(dtype) for k, v in point.items()}
     with quiet():
+        if dtype is not None:             # 1e308 in float32 is inf, said by the diagnostics, not by a warning
+            point = {k: np.asarray(v).astype(dtype) for k, v in point.items()}
         values = evaluate(graph, point, dtype=dtype)
     more.setdefault("value", values[graph.output])
-    return Problem(graph, point, list(wrt), values, opts, **more)
+    p = Problem(graph, point, list(wrt), values, opts, **more)
+    check_sweep(p)                # every value and its adjoint must fit: what a reverse sweep or a view keeps
+    return p
 
 
 def _shaped(p: Problem, rng: Seeded) -> Problem:

@@ -9,14 +9,14 @@ row there; its `numeric-NAME` method appears here by itself.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Callable
 
-from . import ad, numeric_methods, symbolic_methods
-from .errors import DiffxError, InputError, RuleError
+from . import ad, estimate, numeric_methods
+from .errors import DiffxError, InputError, LimitError, RuleError
 from .numeric import SCHEMES
 from .engine import quiet
 from .problem import Problem
+from .records import dataclass  # dataclasses' own, made without compiling source
 from .results import MethodResult
 
 
@@ -28,6 +28,17 @@ class Method:
     serves: dict[str, Callable[..., MethodResult]]   # kind -> the function for that kind
     exact: bool = False                          # AD and SymPy: exact up to rounding, a possible reference
     watches: bool = False                        # its sweep can be watched (on_step) by the diagnostics
+
+
+def _symbolic(function: str, kind: str | None = None) -> Callable[..., MethodResult]:
+    """symbolic_methods.<function> (or its matrix_method(kind)), loaded on the first call: diffx.symbolic_methods
+    brings the matrix form (matrixform, simplify, mexpr, mprint, fractions), which a run without SymPy never uses."""
+    def run(p: Problem, *rest) -> MethodResult:
+        from . import symbolic_methods
+        fn = getattr(symbolic_methods, function)
+        return (fn(kind) if kind is not None else fn)(p, *rest)
+    run.__name__ = run.__qualname__ = f"{function}_{kind}" if kind else function
+    return run
 
 
 def _scheme_row(scheme: str) -> Method:
@@ -46,13 +57,12 @@ _ROWS = [
            {"gradient": ad.gradient_forward, "vjp": ad.gradient_forward, "jvp": ad.jvp_forward,
             "jacobian": ad.jacobian_forward, "hessian": ad.hessian_forward}, exact=True),
     Method("symbolic", "symbolic (SymPy)", "SymPy derivative evaluated at the point with 30 digits",
-           {"gradient": symbolic_methods.gradient, "vjp": symbolic_methods.gradient, "jvp": symbolic_methods.jvp,
-            "jacobian": symbolic_methods.jacobian, "hessian": symbolic_methods.hessian}, exact=True),
+           {"gradient": _symbolic("gradient"), "vjp": _symbolic("gradient"), "jvp": _symbolic("jvp"),
+            "jacobian": _symbolic("jacobian"), "hessian": _symbolic("hessian")}, exact=True),
     Method("symbolic-matrix", "symbolic, matrix form", "the derivative in matrix notation (2*X.T@(X@w - y)), "
            "printed in diffx's language, parsed back and evaluated at the point",
-           {"gradient": symbolic_methods.matrix_method("gradient"), "vjp": symbolic_methods.matrix_method("vjp"),
-            "jacobian": symbolic_methods.matrix_method("jacobian"),
-            "hessian": symbolic_methods.matrix_method("hessian")}),
+           {"gradient": _symbolic("matrix_method", "gradient"), "vjp": _symbolic("matrix_method", "vjp"),
+            "jacobian": _symbolic("matrix_method", "jacobian"), "hessian": _symbolic("matrix_method", "hessian")}),
     Method("numeric", "finite differences", "the most accurate safe scheme (complex step where the ops allow, "
                                             "else Richardson extrapolation), or the one numeric= names",
            {"gradient": numeric_methods.gradient("numeric"), "vjp": numeric_methods.gradient("numeric"),
@@ -93,8 +103,12 @@ def check(methods, kind: str) -> list[str]:
 
 
 def run(name: str, kind: str, p: Problem, on_step=None) -> MethodResult:
-    """Run one method, timing it; a method that cannot run says why instead of failing."""
+    """Run one method, timing it; a method that cannot run says why instead of failing.
+
+    Work or memory past the limits (`diffx.estimate`) is refused before it starts, with a LimitError.
+    """
     row = METHODS[name]
+    estimate.check(p, name, kind)
     fn = row.serves[kind]
     start = time.perf_counter()
     try:
@@ -108,5 +122,13 @@ def run(name: str, kind: str, p: Problem, on_step=None) -> MethodResult:
         if name in ("reverse", "forward"):
             raise
         result = MethodResult(name, skipped=f"{name} failed: {type(exc).__name__}: {exc}")
+    except MemoryError:
+        refused = LimitError(f"the {name} {kind} needed more memory than this machine has (lower the work, or "
+                             "max_memory, so that it is refused before it starts)")
+        if name in ("reverse", "forward"):
+            raise refused from None
+        result = MethodResult(name, skipped=refused.message)
+    if result.ran and not isinstance(result.derivative, dict):      # a method that gave nothing is said, not measured
+        result = MethodResult(name, skipped=f"the {name} method returned no derivative")
     result.seconds = time.perf_counter() - start
     return result

@@ -8,25 +8,52 @@ non-finite numbers the strings "NaN", "Infinity", "-Infinity", so that
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
 
 import numpy as np
 
+from .limits import DEFAULT_LIMITS
+from .records import dataclass, field  # dataclasses' own, made without compiling source
 from .text import nonfinite
 
 SCHEMA_VERSION = 1
+FIRST = 5                 # elements a summarised array shows
+# the size beyond which arrays are summarised in JSON: the run's max_output_elements (None: the default limit)
+OUTPUT_LIMIT: ContextVar[int | None] = ContextVar("diffx_output_limit", default=None)
+
+
+@contextmanager
+def output_limit(n: int | None) -> Iterator[None]:
+    """JSON written inside summarises arrays of more than `n` elements (None: leave the current limit)."""
+    token = OUTPUT_LIMIT.set(n if n is not None else OUTPUT_LIMIT.get())
+    try:
+        yield
+    finally:
+        OUTPUT_LIMIT.reset(token)
 
 
 def jsonable(v: Any) -> Any:
-    """Numbers and arrays as JSON data, with non-finite numbers spelled as strings."""
+    """Numbers and arrays as JSON data, with non-finite numbers spelled as strings.
+
+    An array of more than max_output_elements elements (`OUTPUT_LIMIT`) is
+    written as a summary, `{"summarised": true, "shape", "min", "max",
+    "mean", "first"}`, so no output grows to gigabytes unasked; `summary_note`
+    says at the top which were summarised and how to get them whole.
+    """
     if isinstance(v, dict):
         return {key_text(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [jsonable(x) for x in v]
     if isinstance(v, (np.ndarray, np.generic)) and np.asarray(v).dtype != object:
         a = np.asarray(v, dtype=np.float64)
-        return _number(float(a)) if a.ndim == 0 else [jsonable(x) for x in a]
+        if a.ndim == 0:
+            return _number(float(a))
+        limit = OUTPUT_LIMIT.get()
+        if a.size > (DEFAULT_LIMITS.max_output_elements if limit is None else limit):
+            return summary(a)
+        return a.tolist() if np.isfinite(a).all() else _spelled(a.tolist())
     if isinstance(v, np.ndarray):
         return [jsonable(x) for x in v] if v.ndim else jsonable(v.item())
     if isinstance(v, bool) or v is None or isinstance(v, (str, int)):
@@ -34,6 +61,43 @@ def jsonable(v: Any) -> Any:
     if isinstance(v, float):
         return _number(v)
     return str(v)
+
+
+def _spelled(items):
+    return [_spelled(x) for x in items] if isinstance(items, list) else _number(items)
+
+
+def summary(a: np.ndarray) -> dict:
+    """A large array in a few numbers: its shape, its finite elements' min, max and mean, and its first elements."""
+    finite = a[np.isfinite(a)]
+    stats = [float(f(finite)) if finite.size else math.nan for f in (np.min, np.max, np.mean)]
+    return {"summarised": True, "shape": list(a.shape), "size": int(a.size), "finite": int(finite.size),
+            **{k: _number(x) for k, x in zip(("min", "max", "mean"), stats)},
+            "first": [_number(float(x)) for x in a.ravel()[:FIRST]]}
+
+
+def summary_note(data: dict) -> dict:
+    """`data` with, when some of its arrays were summarised, a top-level "summarised" naming them and how to get
+    them whole; unchanged otherwise."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, dict):
+            if v.get("summarised") is True and "shape" in v:
+                found.append(path or "(top)")
+                continue
+            stack += [(f"{path}.{k}" if path else str(k), x) for k, x in v.items()]
+        elif isinstance(v, list) and v and isinstance(v[0], (dict, list)):
+            stack += [(f"{path}[{i}]", x) for i, x in enumerate(v)]
+    if not found:
+        return data
+    limit = OUTPUT_LIMIT.get()
+    limit = DEFAULT_LIMITS.max_output_elements if limit is None else limit
+    return {**data, "summarised": {
+        "arrays": sorted(found), "limit": limit,
+        "how": f"arrays of more than {limit:,} elements, the limit max_output_elements, are summarised; to get "
+               "them whole raise it: --limit max_output_elements=N (limits=Limits(max_output_elements=N))"}}
 
 
 def key_text(k: Any) -> str:
@@ -168,6 +232,7 @@ class Comparison:
     kinks: list = field(default_factory=list)            # diffx.diagnostics.Kink: non-differentiable points hit
     nonfinite: dict | None = None                        # the first node whose value is not finite
     strict: bool = False                                 # count disagreements at kinks as failures
+    output_limit: int | None = None                      # max_output_elements of the run (None: the current one)
 
     @property
     def gradient(self) -> dict[str, np.ndarray]:
@@ -195,6 +260,10 @@ class Comparison:
         return comparison_bundle(self)
 
     def to_dict(self) -> dict:
+        with output_limit(self.output_limit):
+            return summary_note(self._dict())
+
+    def _dict(self) -> dict:
         methods = {}
         for name, m in self.methods.items():
             methods[name] = m.to_dict(self.kind)

@@ -63,11 +63,31 @@ class GradFn:
 _decision_listeners: list[Callable[[bool], None]] = []
 
 
+class _Methods:
+    """Where the package leaves the function that attaches Tensor's function methods (it imports tensor_ops,
+    which imports this module: the package, above both, hands it down instead)."""
+
+    load = None
+
+
+METHODS = _Methods()
+
+
 class Tensor:
     """A numpy array (float64, or int64 for integer data) that records operations."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_retain", "name", "_consumers", "__weakref__")
     __array_ufunc__ = None      # numpy defers to our reflected operators: 2 * t records
+
+    def __getattr__(self, name: str):
+        """The function methods (t.sum(), t.sin(), t.clamp(…)) are attached by `tensor_ops`, which the package
+        loads on first use (`METHODS.load`, so start-up need not build them): a user's function that calls one
+        loads them here."""
+        if not name.startswith("__") and METHODS.load is not None and name not in type(self).__dict__:
+            METHODS.load()
+            if name in type(self).__dict__:
+                return object.__getattribute__(self, name)
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None):
         self._data = _array(data)

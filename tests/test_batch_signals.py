@@ -1,4 +1,5 @@
-"""Batch runs that lose nothing: a real `diffx compare --file` process, stopped by each signal part-way."""
+"""Batch runs that lose nothing: a real `diffx compare --file` process (in one process and with --jobs 2), stopped by
+each signal part-way; with --jobs, no worker outlives the run."""
 import json
 import os
 import signal
@@ -38,26 +39,51 @@ def _wait_for_cases(proc, out, n: int, bound: float = 120.0):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_stopped_batch_writes_what_it_completed(tmp_path, signum, code):
-    proc, out = _start(tmp_path)
+def _workers(proc) -> list:
+    """The batch's worker processes (its children), or [] without psutil."""
+    try:
+        import psutil
+    except ImportError:
+        return []
+    return psutil.Process(proc.pid).children(recursive=True)
+
+
+def _alive(processes) -> list:
+    import psutil
+    found = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(p.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("signum, code, jobs", [(signal.SIGINT, 130, "2"), (signal.SIGTERM, 143, "1")])
+def test_a_stopped_batch_writes_what_it_completed(tmp_path, signum, code, jobs):
+    proc, out = _start(tmp_path, "--jobs", jobs)
     _wait_for_cases(proc, out, 2)
+    workers = _workers(proc)
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
     d = json.loads(out.read_text())
     assert d["complete"] is False and len(d["cases"]) >= 2 and d["missing"] == len(CASES) - len(d["cases"])
     assert "stopped after" in err and "--resume continues" in err and "Traceback" not in err
+    assert len(d["indices"]) == len(d["cases"]) and d["indices"] == sorted(d["indices"])
+    if jobs == "2" and workers:
+        assert len(workers) == 2 and _alive(workers) == []      # every worker stopped with the run
 
 
 def test_a_killed_batch_resumes_from_its_journal(tmp_path):
-    proc, out = _start(tmp_path)
+    proc, out = _start(tmp_path, "--jobs", "1")
     _wait_for_cases(proc, out, 2)
     proc.kill()
     proc.communicate(timeout=60)
     journal, done = _journal(out)
     assert done >= 2
-    proc, _ = _start(tmp_path, "--resume")
+    proc, _ = _start(tmp_path, "--resume", "--jobs", "2")      # the rest in two workers
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
     d = json.loads(out.read_text())

@@ -60,3 +60,31 @@ def test_every_language_function_is_a_tensor_function_and_method():
         for name in op.torch:
             assert callable(getattr(diffx.tensor_functions, name)), name
             assert op.listed or callable(getattr(diffx.Tensor, name)), f"Tensor.{name}"
+
+
+def _block_after(heading: str, fence: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(heading):]
+    start = section.index(f"```{fence}\n") + len(fence) + 4
+    return section[start:section.index("```", start)]
+
+
+def test_the_readmes_batch_example_runs_every_key(tmp_path):
+    cases = tmp_path / "cases.toml"
+    cases.write_text(_block_after("## Many cases", "toml"), encoding="utf-8")
+    out = diffx.compare_file(cases)
+    assert [c.status for c in out.cases] == ["ok", "ok"], [c.error for c in out.cases]
+    assert out.cases[0].name == "least squares"
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(_block_after("## Many cases", "toml").replace("2*X.T@(X@w - y)", "X.T@(X@w - y)"))
+    assert [c.status for c in diffx.compare_file(wrong).cases] == ["disagree", "ok"]
+
+
+def test_the_readmes_check_example_is_what_check_prints(cli):
+    shown = _block_after("## Check your own derivative", "")
+    command = shown.splitlines()[0].removeprefix("$ diffx ")
+    import shlex
+    r = cli(*shlex.split(command))
+    assert r.exit_code == 1
+    for line in shown.splitlines()[2:]:
+        assert line.rstrip() in r.stdout.replace(" \n", "\n"), line

@@ -331,12 +331,14 @@ def test_the_budget_is_a_thread_only_where_the_process_ends_with_the_run(monkeyp
     cli("grad", "x", "--at", "1", "-m", "reverse", "-m", "symbolic")
     f = tmp_path / "c.json"
     f.write_text(json.dumps([{"expr": "x*x", "at": {"x": 1.0}}]))
-    cli("compare", "--file", str(f), "-m", "reverse", "-m", "symbolic")
+    # in one process (--jobs 1); with workers each runs its budget on a thread and is replaced when one is
+    # abandoned (tests/test_jobs.py)
+    cli("compare", "--file", str(f), "-m", "reverse", "-m", "symbolic", "--jobs", "1")
     from cli.params import ONE_RUN
     token = ONE_RUN.set(True)
     try:
         cli("grad", "x", "--at", "1", "-m", "reverse", "-m", "symbolic")
-        cli("compare", "--file", str(f), "-m", "reverse", "-m", "symbolic")
+        cli("compare", "--file", str(f), "-m", "reverse", "-m", "symbolic", "--jobs", "1")
     finally:
         ONE_RUN.reset(token)
     assert seen == ["process", "process", "thread", "process"]

@@ -141,8 +141,8 @@ def test_verdict_in_json_batch_and_csv(cli, tmp_path):
     r = cli("compare", "--file", str(f), "--output", str(out), "-m", "reverse", "-m", "numeric-central")
     assert r.exit_code == 1 and "verdict" in r.stdout
     rows = out.read_text().splitlines()
-    assert rows[0].split(",")[3] == "verdict"
-    assert [row.split(",")[3] for row in rows[1:]] == ["kink", "undefined", "agree"]
+    column = rows[0].split(",").index("verdict")
+    assert [row.split(",")[column] for row in rows[1:]] == ["kink", "undefined", "agree"]
 
 
 def test_python_vjp_reruns_the_function(tmp_path, cli):
