@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import diffx  # noqa: E402
 from diffx.limits import Limits  # noqa: E402
 
-from run import best, diffx_cmd, have, logistic, row, wall  # noqa: E402 - run.py's helpers (imported as a module)
+from run import best, diffx_cmd, have, logistic, micro_logistic, row, wall  # noqa: E402 - run.py's helpers (imported as a module)
 
 
 class Value:
@@ -99,15 +99,9 @@ def paired(a, b, repeats: int) -> tuple[float, float]:
 
 def figures(repeats: int) -> None:
     peer, peer_name = _micrograd()
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 50_000))   # micrograd's topological sort recurses
 
     def micro():
-        x = peer(0.3)
-        lv = x
-        for _ in range(1000):
-            lv = 3.7 * lv * (1 - lv)
-        lv.backward()
-        return x.grad
+        return micro_logistic(peer)
 
     src = logistic(1000)
     ours, theirs = paired(lambda: diffx.grad(src, x=0.3), micro, repeats)

@@ -66,10 +66,14 @@ def main() -> None:
     command raised; files are written (atomically) before the command returns, so none is left half done.
     """
     import gc
+    import os
     import sys
     # one command, then the process ends: cyclic garbage is collected far less often than a long-lived program
     # needs (SymPy's import and work would otherwise set off a full collection over every object many times)
     gc.set_threshold(100_000, 50, 1000)
+    # numpy's OpenBLAS keeps a worker thread spinning for about 0.1 s after numpy loads, on a core this short
+    # run needs (2 cores here): it sleeps at once instead, and still works in parallel (the user's setting wins)
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     wanted = sys.argv[1] if len(sys.argv) > 1 else None
     application = build((wanted,) if wanted in COMMANDS else COMMANDS)   # typer inspects every command it builds
     from .params import ONE_RUN
