@@ -66,7 +66,9 @@ def _row(key, i: int, c, p, mine: np.ndarray, o) -> dict:
         return {**row, **_at_kink(name, key, c, p, mine, truth, bad, decided, o)}
     if ref_verdict != "agree":
         reason = decided.get("reason", "")
-        return {**row, "verdict": ref_verdict, "note": f"the reference itself is {ref_verdict} here, so the expected "
+        # the methods disagreeing among themselves say nothing about the user's derivative: not confirmed
+        verdict = "inconclusive" if ref_verdict == "disagree" else ref_verdict
+        return {**row, "verdict": verdict, "note": f"the reference itself is {ref_verdict} here, so the expected "
                 f"derivative cannot be confirmed" + (f" ({reason})" if reason else "")}
     if bad.any():
         return {**row, "verdict": "disagree", "note": _differs(name, mine, truth, bad)}

@@ -22,6 +22,7 @@ from .errors import DiffxError, InputError
 from .problem import build
 from .results import SCHEMA_VERSION, jsonable
 
+MAX_POINTS = 1000    # points a check takes: each is a comparison by every method, so more is minutes of work
 RETRIES = 4          # draws of a nearby point before accepting one where the reference is not `agree`
 
 
@@ -80,8 +81,9 @@ def check(expr: Any, at: Mapping[str, Any] | None = None, *, expect: Mapping[str
     if (expect is None) == (expect_python is None):
         raise InputError("give the expected derivative as expect={name: formula} or as expect_python=a "
                          "gradient function (one of the two)", option="expect")
-    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
-        raise InputError(f"points={points!r}: the number of points must be an integer ≥ 1", option="points")
+    if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+        raise InputError(f"points={points!r}: the number of points must be an integer from 1 to {MAX_POINTS:,} "
+                         "(each point is a whole comparison)", option="points")
     o, values = _split(at, kw, options)
     first = build(expr, values, o)
     first.require_variables()

@@ -39,15 +39,24 @@ class DaskExecutor:
         if self._client is not None:
             return self
         from distributed import Client, LocalCluster
+        if self.address is not None:              # a bad address is refused before a Client exists (a half-made
+            from distributed.comm import parse_address                 # one waits 20 s to close when collected)
+            from distributed.comm.registry import get_backend
+            try:
+                get_backend(parse_address(self.address)[0])
+            except (ValueError, TypeError) as exc:
+                raise InputError(f"the scheduler address {self.address!r} is not one Dask takes: {exc}") from None
         try:
             if self.address is None:
                 self._cluster = LocalCluster(n_workers=self.workers or max(1, os.cpu_count() or 1),
                                              threads_per_worker=1, processes=True, dashboard_address=None)
             self._client = Client(self._cluster or self.address, timeout=self.connect_seconds,
                                   set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a bad address (ValueError), unreachable (OSError), timeout, …
+            self._client = None                  # never made: closing it would wait for a connection
             self.close()
-            raise InputError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+            where = "a LocalCluster" if self.address is None else f"the Dask scheduler at {self.address!r}"
+            raise InputError(f"cannot start or reach {where}: {type(exc).__name__}: {exc}") from None
         return self
 
     def run(self, fn: Callable[..., Any], calls: Iterable[tuple[Any, tuple, float | None]]

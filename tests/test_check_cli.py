@@ -141,3 +141,17 @@ def test_a_users_loss_may_call_tensor_methods_in_a_fresh_process(tmp_path):
 def test_user_text_reaches_the_terminal_escaped(cli):
     r = cli("check", "x*x", "--expect", "x=2*x # \x1b[32m", "--at", "1", "--points", "1")
     assert r.exit_code == 0 and "\x1b" not in r.stdout and "\\x1b[32m" in r.stdout
+
+
+def test_methods_disagreeing_among_themselves_leave_a_right_derivative_unconfirmed_not_wrong(cli):
+    # the Hessian of abs(x)*y at x = 0: the reference itself is not sure there, so a right 0 is not "wrong"
+    r = cli("check", "abs(x)*y", "--expect", "x=0", "--at", "x=0", "--at", "y=1", "--hessian", "--points", "2",
+            "--json")
+    d = json.loads(r.stdout)
+    assert r.exit_code == 1 and d["verdict"] in ("inconclusive", "undefined", "kink"), d["verdict"]
+    assert d["verdict"] != "disagree" and d["variables"]["x"]["diagnosis"] == []
+
+
+def test_too_many_points_are_refused_naming_the_limit(cli):
+    r = cli("check", "x^2", "--expect", "x=2*x", "--at", "1", "--points", "100000000")
+    assert r.exit_code == 2 and r.stderr.startswith("error:") and "from 1 to 1,000" in r.stderr

@@ -185,3 +185,11 @@ def test_dask_cluster_gives_the_local_results(cluster, cli, tmp_path, monkeypatc
     assert r.exit_code == 0, r.stderr
     assert timeless(json.loads(r.stdout)) == timeless(batch.run_batch(CASES[:2], diffx.options(
         methods=["reverse", "numeric"], isolation="process")).to_dict())
+
+
+def test_a_bad_scheduler_address_is_one_error_line_at_once(cli, tmp_path):
+    cases = tmp_path / "c.jsonl"
+    cases.write_text('{"expr": "sum(x^2)", "at": {"x": [1, 2]}}\n')
+    r = cli("compare", "--file", str(cases), "--executor", "dask", "--scheduler", "bogus://x:1")
+    assert r.exit_code == 2 and r.stderr.startswith("error:") and "not one Dask takes" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
