@@ -9,21 +9,11 @@ import numpy as np
 
 from diffx.graphview import GraphReport
 from diffx.results import Comparison, key_text
-from diffx.text import SMALL, array, clip, number, one_line, printable, seconds
+from diffx.text import SMALL, TITLES, array, clip, number, one_line, printable, seconds
 from diffx.text import index as _idx
 from diffx.text import shape as _shape
 
 from .output import flagged
-
-
-TITLES = {
-    "gradient": lambda r, key: f"∂f/∂{key}",
-    "vjp": lambda r, key: f"vᵀ·∂f/∂{key}  (vector-Jacobian product)",
-    "jvp": lambda r, key: "J·t  (Jacobian-vector product)",
-    "jacobian": lambda r, key: f"∂f/∂{key}  (Jacobian: output {_shape(np.shape(r.value))}, input "
-                               f"{_shape(np.shape(r.at[key]))})",
-    "hessian": lambda r, key: "∂²f/∂{}∂{}".format(*key),
-}
 
 
 def component(r: Comparison, key, idx: tuple) -> str:

@@ -15,6 +15,7 @@ from html import escape
 import numpy as np
 
 from . import text as txt
+from .text import TITLES
 from .svg import report_svg
 
 MATRIX = 12            # a Jacobian or Hessian with up to this many rows and columns is shown whole
@@ -35,14 +36,6 @@ CSS = """<style>
 .dx .dx-picture,.dx .dx-scroll{overflow-x:auto;max-width:100%}
 </style>"""
 
-TITLES = {
-    "gradient": lambda r, key: f"∂f/∂{key}",
-    "vjp": lambda r, key: f"vᵀ·∂f/∂{key}  (vector-Jacobian product)",
-    "jvp": lambda r, key: "J·t  (Jacobian-vector product)",
-    "jacobian": lambda r, key: f"∂f/∂{key}  (Jacobian: output {txt.shape(np.shape(r.value))}, input "
-                               f"{txt.shape(np.shape(r.at[key]))})",
-    "hessian": lambda r, key: "∂²f/∂{}∂{}".format(*key),
-}
 VERDICT_MARK = {"agree": "✓", "disagree": "✗", "kink": "⚠", "undefined": "⚠", "inconclusive": "?"}
 
 

@@ -103,3 +103,14 @@ def count(n: int, word: str, plural: str | None = None) -> str:
 def seconds(s: float) -> str:
     """'0.128 ms', '4.58 s'."""
     return f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"
+
+
+# the title of a result table of each kind, shared by the terminal and the notebook views
+TITLES = {
+    "gradient": lambda r, key: f"∂f/∂{key}",
+    "vjp": lambda r, key: f"vᵀ·∂f/∂{key}  (vector-Jacobian product)",
+    "jvp": lambda r, key: "J·t  (Jacobian-vector product)",
+    "jacobian": lambda r, key: f"∂f/∂{key}  (Jacobian: output {shape(np.shape(r.value))}, input "
+                               f"{shape(np.shape(r.at[key]))})",
+    "hessian": lambda r, key: "∂²f/∂{}∂{}".format(*key),
+}
