@@ -9,25 +9,11 @@ import numpy as np
 
 from diffx.graphview import GraphReport
 from diffx.results import Comparison, key_text
-from diffx.text import SMALL, TITLES, array, clip, number, one_line, printable, seconds
+from diffx.text import SMALL, TITLES, array, component, clip, number, one_line, printable, seconds
 from diffx.text import index as _idx
 from diffx.text import shape as _shape
 
 from .output import flagged
-
-
-def component(r: Comparison, key, idx: tuple) -> str:
-    """The name of one entry of a result array: x[0], f[1] / x[2], (x[0], y[1])."""
-    if r.kind in ("gradient", "vjp"):
-        return key + _idx(idx)
-    if r.kind == "jvp":
-        return "f" + _idx(idx)
-    if r.kind == "jacobian":
-        k = np.ndim(r.value)
-        return f"f{_idx(idx[:k])} / {key}{_idx(idx[k:])}"
-    a, b = key
-    k = np.ndim(r.at[a])
-    return f"{a}{_idx(idx[:k])}, {b}{_idx(idx[k:])}"
 
 
 def comparison_view(r: Comparison, style: str = "str"):

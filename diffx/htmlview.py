@@ -15,7 +15,7 @@ from html import escape
 import numpy as np
 
 from . import text as txt
-from .text import TITLES
+from .text import TITLES, component
 from .svg import report_svg
 
 MATRIX = 12            # a Jacobian or Hessian with up to this many rows and columns is shown whole
@@ -69,20 +69,6 @@ def wrap(body: str, kind: str) -> str:
 
 def key_text(k) -> str:
     return ",".join(map(str, k)) if isinstance(k, tuple) else str(k)
-
-
-def component(r, key, idx: tuple) -> str:
-    """The name of one entry of a result array: x[0], f[1] / x[2], (x[0], y[1])."""
-    if r.kind in ("gradient", "vjp"):
-        return txt.label(key, idx)
-    if r.kind == "jvp":
-        return "f" + txt.index(idx)
-    if r.kind == "jacobian":
-        k = np.ndim(r.value)
-        return f"f{txt.index(idx[:k])} / {key}{txt.index(idx[k:])}"
-    a, b = key
-    k = np.ndim(r.at[a])
-    return f"{a}{txt.index(idx[:k])}, {b}{txt.index(idx[k:])}"
 
 
 # ---------------------------------------------------------------- a comparison

@@ -114,3 +114,17 @@ TITLES = {
                                f"{shape(np.shape(r.at[key]))})",
     "hessian": lambda r, key: "∂²f/∂{}∂{}".format(*key),
 }
+
+
+def component(r, key, idx: tuple) -> str:
+    """The name of one entry of a result array: x[0], f[1] / x[2], (x[0], y[1])."""
+    if r.kind in ("gradient", "vjp"):
+        return label(key, idx)
+    if r.kind == "jvp":
+        return "f" + index(idx)
+    if r.kind == "jacobian":
+        k = np.ndim(r.value)
+        return f"f{index(idx[:k])} / {key}{index(idx[k:])}"
+    a, b = key
+    k = np.ndim(r.at[a])
+    return f"{a}{index(idx[:k])}, {b}{index(idx[k:])}"
