@@ -19,6 +19,7 @@ of visiting one node (about 1-3 µs of Python) in element-operations.
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from .errors import LimitError
 from .limits import how_to_raise
 from .ops import OPS
 from .records import dataclass  # dataclasses' own, made without compiling source
+from .scalars import all_floats
+
+_INPUTS = attrgetter("inputs")
 
 RATE = 3e8                # element-operations per second, one core, forward pass of elementwise ops
 NODE_OPS = 1_000          # the fixed cost of one node visit, in element-operations
@@ -72,13 +76,25 @@ def node_work(node, values) -> int:
 def sizes(p) -> Sizes:
     """The problem's counts (a loop over its nodes: linear in the program)."""
     values = p.values
-    forward = sum(node_work(n, values) for n in p.graph.nodes)
+    forward = _scalar_forward(p.graph.nodes, values)
+    if forward is None:
+        forward = sum(node_work(n, values) for n in p.graph.nodes)
     return Sizes(forward, kept_bytes(values), sum(int(np.size(p.point[k])) for k in p.wrt),
                  int(np.size(p.output)), len(p.graph.nodes))
 
 
 def kept_bytes(values) -> int:
+    if all_floats(values):
+        return 8 * len(values)
     return sum(int(getattr(v, "nbytes", 8)) for v in values)
+
+
+def _scalar_forward(nodes, values) -> int | None:
+    """`node_work` summed for a program of 0-d values without visiting each node in Python: every node of fewer
+    than NODE_OPS inputs costs NODE_OPS (its sizes are all 1), or None when the values are not all 0-d."""
+    if not all_floats(values) or max(map(len, map(_INPUTS, nodes)), default=0) + 1 > NODE_OPS:
+        return None
+    return NODE_OPS * len(nodes)
 
 
 def _size(v) -> int:

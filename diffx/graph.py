@@ -45,14 +45,15 @@ class Graph:
     def add(self, op: str, inputs: tuple[int, ...] = (), params: dict | None = None,
             label: str | None = None, span: tuple[int, int] = (0, 0)) -> int:
         """Append a node and return its id."""
+        nodes = self.nodes
+        n = len(nodes)
         if op not in OPS:
             raise KeyError(f"no op named {op!r} in the op table")
-        if len(self.nodes) >= self.limits.max_nodes:
+        if n >= self.limits.max_nodes:
             raise LimitError(f"the graph has reached {self.limits.max_nodes:,} nodes, the limit "
                              f"({how_to_raise('max_nodes')})", source=self.source, span=span)
-        node = Node(len(self.nodes), op, tuple(inputs), params or {}, label, span)
-        self.nodes.append(node)
-        return node.id
+        nodes.append(Node(n, op, inputs if type(inputs) is tuple else tuple(inputs), params or {}, label, span))
+        return n
 
     def var(self, name: str, span: tuple[int, int] = (0, 0)) -> int:
         """The node of variable `name`, created on first use."""
@@ -92,10 +93,17 @@ class Graph:
         hit = [False] * len(self.nodes)
         for i in ids:
             hit[i] = True
+        every: dict[str, bool] = {}       # op name -> every input edge passes (most ops): one any() of C
+        reached = hit.__getitem__
         for node in self.nodes:
-            if not hit[node.id] and node.inputs:
+            inputs = node.inputs
+            if inputs and not hit[node.id]:
                 op = OPS[node.op]
-                hit[node.id] = any(hit[j] and passes(op, k) for k, j in enumerate(node.inputs))
+                whole = every.get(node.op)
+                if whole is None:
+                    whole = every[node.op] = all(passes(op, k) for k in range(1 if op.variadic else len(inputs)))
+                hit[node.id] = (any(map(reached, inputs)) if whole
+                                else any(hit[j] and passes(op, k) for k, j in enumerate(inputs)))
         return hit
 
     def describe(self, node: Node) -> str:

@@ -136,7 +136,10 @@ class Cursor:
         self.i = 0
 
     def peek(self, k: int = 0) -> Token:
-        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+        try:
+            return self.tokens[self.i + k]
+        except IndexError:                 # past the end: the end token
+            return self.tokens[-1]
 
     def take(self) -> Token:
         tok = self.tokens[self.i]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .collector import paused
 from .engine import evaluate_constant
 from .errors import LimitError, UnknownNameError
 from .graph import Graph
@@ -28,6 +29,7 @@ PRECEDENCE = {"==": 1, "!=": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "+": 2, "-": 2
 BINARY = {op.infix: (PRECEDENCE[op.infix], op.name) for op in OPS.values()
           if op.infix in PRECEDENCE and op.arity == 2}
 _NOT_A_START = {")", "]", ",", "=", ":", ";"} | (set(BINARY) - {"-", "+"}) | {"^", "**"}
+_AFTER_ATOM = {"(", "[", ".", "^", "**"}     # what makes a number or name more than itself (a call, index, power)
 
 
 def _constant(node) -> bool:
@@ -127,7 +129,18 @@ class _Parser(Calls, Cursor):
 
     def unary(self) -> tuple[int, Span]:
         tok = self.tokens[self.i]
-        if tok.kind == "op" and tok.text in "-+":
+        kind = tok.kind
+        if (kind == "number" or kind == "name") and self.tokens[self.i + 1].text not in _AFTER_ATOM:
+            span = (tok.start, tok.end)    # the common operand, a number or a bound name on its own: no descent
+            if kind == "number":
+                self.i += 1
+                return self.graph.const(float(tok.text), span=span), span
+            node = self.env.get(tok.text)
+            if node is not None:
+                self.i += 1
+                return node, span
+            return self.name()
+        if kind == "op" and tok.text in "-+":
             self.take()
             self.enter(tok)
             node, span = self.operand(tok, self.unary)
@@ -260,13 +273,14 @@ def parse(source: str, *, limits: Limits = DEFAULT_LIMITS, seed: int = 0,
           rng: np.random.Generator | Seeded | None = None) -> Graph:
     """Parse a program into a `Graph` (output set, variables in order of appearance)."""
     rng = rng if rng is not None else Seeded(seed)
-    return _guarded(_Parser(source, limits, rng, constant=False).program)
+    return _guarded(lambda: _Parser(source, limits, rng, constant=False).program())
 
 
 def _guarded(program):
     """Python's own stack is the last limit: a nesting deeper than it can take is refused, not a crash."""
     try:
-        return program()
+        with paused():
+            return program()
     except RecursionError:
         raise LimitError("the expression nests deeper than Python's stack allows; lower it with "
                          "limits=Limits(max_depth=N)") from None
@@ -276,6 +290,5 @@ def parse_constant(source: str, *, limits: Limits = DEFAULT_LIMITS,
                    rng: np.random.Generator | Seeded | None = None) -> np.ndarray:
     """The value of a constant expression, such as a `--at` value: `[1, 2]`, `randn(3)`."""
     rng = rng if rng is not None else Seeded(0)
-    parser = _Parser(source, limits, rng, constant=True)
-    graph = _guarded(parser.program)
+    graph = _guarded(lambda: _Parser(source, limits, rng, constant=True).program())
     return np.asarray(evaluate_constant(graph, graph.output), dtype=np.float64)

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .collector import paused
 from .graph import Graph
 from .ops import OPS
 
@@ -29,14 +30,21 @@ def _float(v):
 _FLOATISH = frozenset({float, np.float64, np.ndarray})
 
 
-def _floats(values: Sequence) -> list | None:
-    """Every value as a Python float when all are 0-d float64, else None (one pass of C for the common case)."""
+class Floats(list):
+    """The values the scalar engine made: each is a 0-d float64, so `all_floats` need not look at them again."""
+
+    __slots__ = ()
+
+
+def all_floats(values: Sequence) -> bool:
+    """Every value a 0-d float64 (a float, np.float64 or 0-d float64 array): what the scalar engine makes."""
+    if type(values) is Floats:
+        return True
     kinds = set(map(type, values))
     if not kinds <= _FLOATISH:
-        return None
-    if np.ndarray in kinds and any(type(v) is np.ndarray and (v.shape or v.dtype != np.float64) for v in values):
-        return None
-    return list(map(float, values))
+        return False
+    return np.ndarray not in kinds or not any(type(v) is np.ndarray and (v.shape or v.dtype != np.float64)
+                                              for v in values)
 
 
 def all_scalar(graph: Graph, env: dict) -> bool:
@@ -50,65 +58,77 @@ def scalar_values(graph: Graph, env: dict) -> list | None:
     max_work, work = getattr(limits, "max_work", np.inf), 0
     if 16 * (len(nodes) + 1) > getattr(limits, "max_memory", np.inf):
         return None
-    fl: list = [None] * len(nodes)
-    values: list = [None] * len(nodes)
+    fl: list = []                   # node ids are list positions: appending in node order fills fl[node.id]
+    put, at = fl.append, fl.__getitem__
+    leaves: list = []
+    entries: dict = {}              # op name -> (scalar twin, grows, forward), read from OPS once per sweep
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), paused():
             for node in nodes:
-                op = OPS[node.op]
-                if not node.inputs:
+                inputs = node.inputs
+                if not inputs:
+                    op = OPS[node.op]
                     v = env[node.label] if op.free else op.forward(**node.params)
                     f = _float(v)
                     if f is None:
                         return None
-                    values[node.id], fl[node.id] = v, f
+                    leaves.append((node.id, v))
+                    put(f)
                     continue
-                work += len(node.inputs)
-                if op.out_size is not None or work > max_work:
+                entry = entries.get(node.op)
+                if entry is None:
+                    op = OPS[node.op]
+                    entry = entries[node.op] = (op.scalar, op.out_size is not None, op.forward)
+                s, grows, forward = entry
+                work += len(inputs)
+                if grows or work > max_work:
                     return None
-                args = [fl[i] for i in node.inputs]
-                s = op.scalar
-                if s is not None and not node.params:
+                params = node.params
+                if s is not None and not params:
                     try:
-                        fl[node.id] = s(*args)
+                        put(s(*map(at, inputs)))
                         continue
                     except (ArithmeticError, ValueError):     # 1/0, sqrt(-1): numpy's inf and nan
                         pass
-                f = _float(op.forward(*args, **node.params))
+                f = _float(forward(*map(at, inputs), **params))
                 if f is None:
                     return None
-                fl[node.id] = f
+                put(f)
     except _NOT_SCALAR:
         return None
-    out = list(map(np.float64, fl))
-    for node in nodes:
-        if not node.inputs:
-            out[node.id] = values[node.id]          # leaves keep the objects the general loop gives
+    out = Floats(map(np.float64, fl))
+    for i, v in leaves:
+        out[i] = v                  # leaves keep the objects the general loop gives
     return out
 
 
 def scalar_reverse(graph: Graph, values: Sequence, adj: list, needs: list) -> bool:
     """The reverse sweep on floats into `adj` (True), or False with `adj` untouched when it cannot run."""
     out = graph.output
-    fl = _floats(values[:out + 1])
+    fl = list(map(float, values[:out + 1])) if all_floats(values) else None
     seed = _float(adj[out])
     if seed is None or fl is None:
         return False
+    at = fl.__getitem__
     work: list = [None] * len(adj)
     work[out] = seed
-    ops = OPS
+    entries: dict = {}              # op name -> (vjp rules, variadic), read from OPS once per sweep
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), paused():
             for node in reversed(graph.nodes[:out + 1]):
                 g = work[node.id]
                 inputs = node.inputs
                 if g is None or not inputs:
                     continue
-                op = ops[node.op]
-                args = [fl[i] for i in inputs]
-                y, params, variadic = fl[node.id], node.params, op.variadic
+                entry = entries.get(node.op)
+                if entry is None:
+                    op = OPS[node.op]
+                    entry = entries[node.op] = (op.vjp, op.variadic)
+                rules, variadic = entry
+                args = list(map(at, inputs))
+                y, params = fl[node.id], node.params
                 for k, j in enumerate(inputs):
-                    rule = op.vjp[0 if variadic else k]
+                    rule = rules[0 if variadic else k]
                     if rule is None or not needs[j]:
                         continue
                     if variadic:
@@ -119,7 +139,8 @@ def scalar_reverse(graph: Graph, values: Sequence, adj: list, needs: list) -> bo
                         c = _float(c)
                         if c is None:
                             return False
-                    work[j] = c if work[j] is None else work[j] + c
+                    a = work[j]
+                    work[j] = c if a is None else a + c
     except _NOT_SCALAR:
         return False
     to64 = np.float64
