@@ -7,6 +7,9 @@ splits into 2 . x (the dot product); `2x` is refused with a hint.
 from __future__ import annotations
 
 import re
+from functools import partial
+from itertools import accumulate, compress, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from .errors import ParseError
@@ -30,55 +33,67 @@ class Token(NamedTuple):
     end: int
 
 
-# The common case in one pass of C: every token with the space before it, no match objects. Text that might need
-# a message or the `2.x` split (a character outside this set, a comment, a quote, a digit before a letter that is
-# not an exponent) takes the loop below, which says what is wrong exactly as before.
-_PLAIN = re.compile(r"""([ \t\r\f]*)((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z_0-9]*
+# The common case in one pass of C: the text split at its tokens (space between them), no match objects. Text that
+# might need a message or the `2.x` split (a character outside this set, a comment, a quote, a digit before a letter
+# that is not an exponent) takes the loop below, which says what is wrong exactly as before.
+_PLAIN = re.compile(r"""((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z_0-9]*
                         |\*\*|<=|>=|==|!=|\.\.\.|[-+*/%@^.<>=(),;\[\]:\n])""", re.VERBOSE | re.ASCII)
 _NOT_PLAIN = re.compile(r"[^ \t\r\f\nA-Za-z0-9_.+\-*/%@^<>=!(),;\[\]:]|!(?!=)"
                         r"|(?>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[A-Za-z_]", re.ASCII)
-_KIND = {**{c: "number" for c in "0123456789."},
-         **{c: "name" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"}}
+# A token's kind by its whole text (operators, separators, the dot that is not a number), else by its first
+# character (a digit or '.' starts a number, anything else here a name).
+_KIND = {**{op: "op" for op in ("**", "<=", ">=", "==", "!=", "...", *"-+*/%@^.<>=(),[]:")}, "\n": "sep", ";": "sep"}
+_FIRST = {**{c: "number" for c in "0123456789."},
+          **{c: "name" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"}}
 _DEPTH = {"(": 1, "[": 1, ")": -1, "]": -1}
+_make = partial(tuple.__new__, Token)
 
 
-def _plain(source: str) -> list[Token] | None:
-    """The tokens of text made only of plain tokens (the loop's result, faster), or None."""
+def _plain(source: str) -> list[tuple] | None:
+    """The tokens of text made only of plain tokens, as plain (kind, text, start, end) tuples, or None.
+
+    Every step is a C-level pass over the whole list (kinds by table, spans by running sums of lengths), so a
+    token costs a few look-ups, not an iteration of a Python loop; `Cursor.objects` makes them Tokens when
+    the parser's descent needs their attributes."""
     if _NOT_PLAIN.search(source):
         return None
-    tokens: list[Token] = []
-    append, new, kind_of, step = tokens.append, tuple.__new__, _KIND.get, _DEPTH.get
-    pos = depth = 0
-    for space, text in _PLAIN.findall(source):
-        start = pos + len(space) if space else pos
-        pos = start + len(text)
-        kind = kind_of(text[0], "op")
-        if kind == "number" and (text == "." or text == "..."):
-            kind = "op"
-        elif kind == "op":
-            if text == "\n":
-                if depth:
-                    continue
-                kind = "sep"
-            elif text == ";":
-                kind = "sep"
-            else:
-                d = step(text)
-                if d is not None:
-                    depth = max(depth + d, 0)
-        append(new(Token, (kind, text, start, pos)))
-    if source[pos:].strip(" \t\r\f"):
-        return None                    # something the pattern skipped: the loop says what
+    parts = _PLAIN.split(source)             # space, token, space, token, ..., space
+    if "".join(parts[0::2]).strip(" \t\r\f"):
+        return None                          # something the pattern skipped: the loop says what
+    texts = parts[1::2]
+    pos = list(accumulate(map(len, parts)))
+    kinds = map(_KIND.get, texts, map(_FIRST.get, map(itemgetter(0), texts)))
+    tokens = list(zip(kinds, texts, pos[0::2], pos[1::2]))
+    if "\n" in texts:
+        depth = list(accumulate(map(_DEPTH.get, texts, repeat(0))))
+        if min(depth) < 0 or any(compress(depth, map("\n".__eq__, texts))):
+            tokens = _inside_brackets(tokens)
     n = len(source)
-    append(new(Token, ("end", "", n, n)))
+    tokens.append(("end", "", n, n))
     return tokens
+
+
+def _inside_brackets(tokens: list[tuple]) -> list[tuple]:
+    """The tokens without the newlines inside brackets (plain space there); a closer too many counts as none."""
+    kept, depth = [], 0
+    for tok in tokens:
+        d = _DEPTH.get(tok[1])
+        if d is not None:
+            depth = max(depth + d, 0)
+        elif depth and tok[1] == "\n":
+            continue
+        kept.append(tok)
+    return kept
 
 
 def tokenize(source: str) -> list[Token]:
     """Split text into tokens; newlines inside brackets are plain space."""
     plain = _plain(source)
-    if plain is not None:
-        return plain
+    return list(map(_make, plain)) if plain is not None else _loop(source)
+
+
+def _loop(source: str) -> list[Token]:
+    """The tokens one match at a time, and the message and caret of what is not a token."""
     tokens: list[Token] = []
     append = tokens.append
     depth, n = 0, len(source)
@@ -132,8 +147,15 @@ class Cursor:
 
     def __init__(self, source: str):
         self.source = source
-        self.tokens = tokenize(source)
+        plain = _plain(source)
+        self.tokens = plain if plain is not None else _loop(source)
         self.i = 0
+
+    def objects(self) -> None:
+        """The tokens as `Token`s (the one-pass tokenizer's plain tuples lack the attributes the descent reads)."""
+        tokens = self.tokens
+        if tokens and type(tokens[0]) is not Token:
+            self.tokens = list(map(_make, tokens))
 
     def peek(self, k: int = 0) -> Token:
         try:

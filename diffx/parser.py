@@ -20,6 +20,7 @@ from .limits import DEFAULT_LIMITS, Limits, how_to_raise
 from .names import BINDABLE, CONSTANTS, FUNCTIONS, GENERATORS
 from .ops import OPS
 from .parser_calls import Calls
+from .parser_flat import Flat, constant_leaf
 from .rng import Seeded
 
 # the grammar's binding strength of each binary infix (`^` binds tighter and groups right: see `power`)
@@ -32,13 +33,7 @@ _NOT_A_START = {")", "]", ",", "=", ":", ";"} | (set(BINARY) - {"-", "+"}) | {"^
 _AFTER_ATOM = {"(", "[", ".", "^", "**"}     # what makes a number or name more than itself (a call, index, power)
 
 
-def _constant(node) -> bool:
-    """A constant leaf (a number or an array literal), which the parser may fold."""
-    op = OPS[node.op]
-    return op.kind == "leaf" and not op.free
-
-
-class _Parser(Calls, Cursor):
+class _Parser(Flat, Calls, Cursor):
     def __init__(self, source: str, limits: Limits, rng: np.random.Generator | Seeded, constant: bool):
         self.limits = limits
         self.rng = rng
@@ -50,6 +45,7 @@ class _Parser(Calls, Cursor):
         self.depth = 0
         self.graph = Graph(source=source, limits=limits)
         self.env: dict[str, int] = {}     # bound names -> node ids
+        self.flat = FLAT                  # the common statement by one loop (parser_flat), else the descent
 
     def enter(self, tok: Token) -> None:
         self.depth += 1
@@ -68,19 +64,28 @@ class _Parser(Calls, Cursor):
         output: tuple[int, Span] | None = None
         last_bound: str | None = None
         while True:
-            while self.peek().kind == "sep":
-                self.take()
-            tok = self.peek()
-            if tok.kind == "end":
+            while self.tokens[self.i][0] == "sep":
+                self.i += 1
+            if self.tokens[self.i][0] == "end":
                 break
-            if output is not None:
-                raise self.error("only the last statement can be a bare expression; "
-                                 "name the earlier one with name = ...", (tok.start, tok.end))
-            if tok.kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "=":
-                last_bound = self.assignment()
+            flat = self.flat_statement(BINARY) if self.flat and output is None else None
+            if flat is not None:
+                if flat[0] == "bound":
+                    last_bound = flat[1]
+                else:
+                    output = flat[1]
             else:
-                output = self.expr()
-            if self.peek().kind not in ("sep", "end"):
+                self.objects()
+                tok = self.peek()
+                if output is not None:
+                    raise self.error("only the last statement can be a bare expression; "
+                                     "name the earlier one with name = ...", (tok.start, tok.end))
+                if tok.kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "=":
+                    last_bound = self.assignment()
+                else:
+                    output = self.expr()
+            if self.tokens[self.i][0] not in ("sep", "end"):
+                self.objects()
                 bad = self.peek()
                 raise self.error(f"unexpected {describe(bad)}", (bad.start, bad.end))
         if output is None:
@@ -149,7 +154,7 @@ class _Parser(Calls, Cursor):
             if tok.text == "+":
                 return node, span
             fresh = self.graph.nodes[node]
-            if _constant(fresh) and fresh.label is None and node == len(self.graph.nodes) - 1:
+            if constant_leaf(fresh) and fresh.label is None and node == len(self.graph.nodes) - 1:
                 fresh.params["value"] = -fresh.params["value"]
                 fresh.span = span
                 return node, span
@@ -245,7 +250,7 @@ class _Parser(Calls, Cursor):
         close = self.expect(closer, open_)
         self.leave()
         span = (open_.start, close.end)
-        if all(_constant(self.graph.nodes[i]) for i in items):
+        if all(constant_leaf(self.graph.nodes[i]) for i in items):
             values = [self.graph.nodes[i].params["value"] for i in items]
             if len({v.shape for v in values}) > 1:
                 shapes = ", ".join(str(v.shape) for v in values)
@@ -266,6 +271,7 @@ class _Parser(Calls, Cursor):
         return level[0]
 
 
+FLAT = True       # tests turn it off to compare the loop with the descent
 WIDE = 256        # the most inputs one stack or concatenate node of an array literal takes
 
 

@@ -82,3 +82,82 @@ def test_the_parser_leaves_the_collector_as_it_found_it(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+ATOMS = ["x", "y", "a", "b", "2", "0.5", "1e-3", "pi", "e", "sin", "randn", "x.T", "x[0]", "f(x)", "(x, y)"]
+INFIX = [" + ", " - ", "*", "/", "^", "**", " % ", " @ ", " < ", " == ", ".", " = ", ", "]
+
+
+def _statement(draw, last):
+    """A statement of the flat loop's kind mostly, with now and then what only the descent reads or a mistake."""
+    parts, depth = [], 0
+    for _ in range(draw(st.integers(1, 7))):
+        parts += draw(st.lists(st.sampled_from(["-", "+", "(", "- ", "(-"]), max_size=2))
+        depth += sum(p.count("(") for p in parts[-2:])
+        parts.append(draw(st.sampled_from(ATOMS[:9] if draw(st.integers(0, 9)) else ATOMS)))
+        if depth and draw(st.booleans()):
+            parts.append(")")
+            depth -= 1
+        parts.append(draw(st.sampled_from(INFIX[:10] if draw(st.integers(0, 9)) else INFIX)))
+    parts.pop()
+    parts.append(")" * depth if draw(st.integers(0, 5)) else "")
+    usual = "" if last else draw(st.sampled_from(["a = ", "b = ", "x = ", "pi = "]))
+    target = usual if draw(st.integers(0, 9)) else draw(st.sampled_from(["", "a = ", "sin = "]))
+    return target + "".join(parts)
+
+
+@st.composite
+def programs(draw):
+    n = draw(st.integers(1, 4))
+    return draw(st.sampled_from(["\n", "; ", "\n\n"])).join(_statement(draw, k == n - 1) for k in range(n))
+
+
+def _parsed(src, flat, monkeypatch):
+    from diffx import parser
+    monkeypatch.setattr(parser, "FLAT", flat)
+    try:
+        g = diffx.parse(src)
+    except diffx.DiffxError as exc:
+        return type(exc).__name__, exc.message, getattr(exc, "span", None)
+    nodes = [(n.id, n.op, n.inputs, n.label, n.span,
+              {k: (np.asarray(v).tolist() if isinstance(v, np.ndarray) else v) for k, v in n.params.items()})
+             for n in g.nodes]
+    return nodes, dict(g.variables), g.output
+
+
+@settings(max_examples=500, deadline=None)
+@given(programs())
+def test_the_flat_loop_builds_what_the_descent_builds(src):
+    """The same nodes in the same order (ops, inputs, labels, spans, folded constants), or the same error."""
+    with pytest.MonkeyPatch.context() as mp:
+        assert _parsed(src, True, mp) == _parsed(src, False, mp)
+
+
+@pytest.mark.parametrize("src", ["l = x\nl = 3.7*l*(1 - l)\nl", "-2^-x^2 + --3 - -(2) + +(x)", "a = 2\nb = -a\nb*x",
+                                 "x < y == (y % 2) - pi*e", "((((x))))^((y))", "x\n+ y", "(x\n + y)",
+                                 "a = x + 1\na = a*a\na - 1"])
+def test_the_flat_loop_on_chosen_programs(src, monkeypatch):
+    flat = _parsed(src, True, monkeypatch)
+    assert flat == _parsed(src, False, monkeypatch)
+
+
+def test_the_flat_loop_takes_the_common_statement(monkeypatch):
+    """It is used (the descent is not called) for a program of arithmetic statements."""
+    from diffx import parser
+    monkeypatch.setattr(parser._Parser, "expr", lambda self, *a: pytest.fail("the descent ran"))
+    g = diffx.parse("l = x\nl = 3.7*l*(1 - l)\n-l^2 + (l - 1)/2")
+    assert g.nodes[g.output].op == "add"
+
+
+@pytest.mark.parametrize("limits", [dict(max_nodes=4), dict(max_depth=3)])
+def test_a_limit_reached_in_the_flat_loop_is_the_descents_message(limits, monkeypatch):
+    from diffx import parser
+    from diffx.limits import Limits
+    src = "a = x + 1\n-(-(-(a + 2 + 3)))"
+    errors = []
+    for flat in (True, False):
+        monkeypatch.setattr(parser, "FLAT", flat)
+        with pytest.raises(diffx.DiffxError) as exc:
+            diffx.parse(src, limits=Limits(**limits))
+        errors.append((exc.value.message, exc.value.span))
+    assert errors[0] == errors[1] and "limit" in errors[0][0]
