@@ -33,6 +33,7 @@ import numpy as np
 
 from .engine import _shape, evaluate
 from .graph import Graph
+from .inline import expression
 from .ops import OPS, P
 
 _WORD = re.compile(r"[^A-Za-z0-9_]")
@@ -128,6 +129,15 @@ class _Writer:
         self.entries[op_name] = OPS[op_name]
         return self.bound[key]
 
+    def written(self, kind: str, op_name: str, rule, arity: int, k: int | None = None) -> str | None:
+        """A table callable as an expression template in {0}, {1}, ... (inline.py), or None: it stays a call."""
+        key = ("w", kind, op_name, k)
+        if key not in self.bound:
+            self.bound[key] = None if rule is None else expression(
+                rule, [f"{{{i}}}" for i in range(arity)], lambda v: self.constant(f"c{len(self.ns)}", v))
+        self.entries[op_name] = OPS[op_name]
+        return self.bound[key]
+
     def constant(self, name: str, obj) -> str:
         self.ns[name] = obj
         return name
@@ -176,7 +186,11 @@ def _forward_lines(w: _Writer, live: list[bool], names: list[str]) -> list[tuple
         args = ", ".join(f"v{i}" for i in node.inputs)
         extra = f", **{w.constant(f'p{node.id}', node.params)}" if node.params else ""
         if w.scalar[node.id] and all(w.scalar[i] for i in node.inputs) and op.pointwise:
-            if op.scalar is not None and not node.params:
+            written = w.written("s", node.op, op.scalar, len(node.inputs)) if not node.params else None
+            if written is not None:         # the twin is arithmetic: written out (see inline.py)
+                call = written.format(*(f"v{i}" for i in node.inputs))
+                w.bind("f", node.op, op.forward)
+            elif op.scalar is not None and not node.params:
                 call = f"{w.bind('s', node.op, op.scalar)}({args})"
                 w.bind("f", node.op, op.forward)
             else:
@@ -210,6 +224,10 @@ def _reverse_lines(w: _Writer, wrt: list[str]) -> tuple[list[tuple[str, str]], s
             why = _Comment(graph, node, f": input {k}") if first else f"input {k}"
             first = False
             call = f"{r}(g{node.id}, v{node.id}, {args}{argnum}{extra})"
+            if (not extra and not argnum and w.scalar[node.id] and all(w.scalar[i] for i in node.inputs)):
+                written = w.written("r", node.op, rule, 2 + len(node.inputs), k)
+                if written is not None:                 # arithmetic on floats: written out (inline.py)
+                    call = written.format(f"g{node.id}", f"v{node.id}", *(f"v{i}" for i in node.inputs))
             if w.scalar[j] and w.scalar[node.id]:      # 0-d to 0-d: nothing to sum down
                 lines.append((f"    g{j} = g{j} + {call}" if has[j] else f"    g{j} = {call}", why))
             else:

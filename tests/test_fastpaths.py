@@ -14,6 +14,9 @@ from diffx.errors import ParseError
 from diffx.ops import OPS
 from diffx.problem import evaluated
 from diffx.options import options
+from diffx.graph import Graph
+
+from test_codegen import check
 
 PROGRAMS = ["x*y + sin(x)", "l = x\nl = 3.7*l*(1 - l)\nl = 3.7*l*(1 - l)\nl", "detach(x)*y + x^2",
             "sum([x, y, x*y, detach(y)])", "stop_gradient(x*y) + y/x", "max(x, y) * abs(x - y)"]
@@ -161,3 +164,38 @@ def test_a_limit_reached_in_the_flat_loop_is_the_descents_message(limits, monkey
             diffx.parse(src, limits=Limits(**limits))
         errors.append((exc.value.message, exc.value.span))
     assert errors[0] == errors[1] and "limit" in errors[0][0]
+
+
+def _written_rules():
+    from diffx.inline import expression
+    out = []
+    for name, op in OPS.items():
+        if not op.pointwise or op.arity is None or op.variadic:
+            continue
+        for k, rule in enumerate(op.vjp):
+            names = [f"{{{i}}}" for i in range(2 + op.arity)]
+            text = expression(rule, names, lambda v: "C") if rule is not None else None
+            if text is not None:
+                out.append((name, k))
+    return out
+
+
+WRITTEN = _written_rules()
+
+
+def test_arithmetic_rules_are_written_out_and_the_others_stay_calls():
+    names = {n for n, _ in WRITTEN}
+    assert {"add", "sub", "mul", "div", "neg"} <= names
+    assert "sin" not in names and "abs" not in names          # numpy inside: a call
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted({n for n, _ in WRITTEN})),
+       st.lists(st.floats(-1e3, 1e3).filter(lambda v: abs(v) > 1e-3), min_size=3, max_size=3))
+def test_a_written_rule_is_the_rule_bit_for_bit(name, xs):
+    """The compiled sweep, its rules written out, against the general loop that calls them, at random floats."""
+    g = Graph(source=name)
+    ids = tuple(g.var(f"a{k}") for k in range(OPS[name].arity))
+    g.output = g.add("mul", (g.const(0.75), g.add(name, ids)))
+    with np.errstate(all="ignore"):
+        check(g, {f"a{k}": np.asarray(x) for k, x in zip(range(len(ids)), xs)}, [f"a{k}" for k in range(len(ids))])
