@@ -280,65 +280,6 @@ def scalar_graphs(repeats: int) -> None:
         f"linear growth: {t1*1e3:.0f} ms vs {t2*1e3:.0f} ms")
 
 
-# ---------------------------------------------------------------- 4. numeric accuracy against numdifftools
-def numeric_accuracy() -> None:
-    """Median relative error and function evaluations per input on the test corpus."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from corpus import CORPUS, exact, relative_error
-    from diffx import numeric
-
-    stats: dict[str, tuple[list, list]] = {}
-
-    def record(name, err, evals, n):
-        errs, counts = stats.setdefault(name, ([], []))
-        errs.append(err)
-        counts.append(evals / n)
-
-    for case in CORPUS:
-        p = diffx.problem(case[0], values=case[1])
-        want = exact(case)
-        n = sum(int(np.size(p.point[k])) for k in p.wrt)
-        for scheme in ("central", "richardson", "complex"):
-            r = numeric.differentiate(p.graph, p.values, p.point, p.wrt, scheme)
-            record(f"diffx {scheme}", relative_error(r.gradient, want), r.evaluations, n)
-        d = diffx.compare(p.graph, case[1], methods=["numeric"]).methods["numeric"]
-        record("diffx default", relative_error(d.gradient, want), d.evaluations, n)
-        if have("numdifftools"):
-            record("numdifftools", *_numdifftools(p, want), n)
-    for name, (errs, counts) in stats.items():
-        row(f"corpus: {name}", f"{np.median(errs):.1e}", "info",
-            f"median relative error over {len(errs)} cases; {np.mean(counts):.1f} evaluations per input")
-    if not have("numdifftools"):
-        row("corpus: numdifftools", "skipped", "info", "numdifftools is not installed")
-
-
-def _numdifftools(p, want) -> tuple[float, int]:
-    """numdifftools' Gradient on the same function, flattened; its error and evaluation count."""
-    import numdifftools as nd
-    from diffx.numeric import output_function
-    f = output_function(p.graph, p.values)
-    shapes = [np.shape(p.point[k]) for k in p.wrt]
-    calls = [0]
-
-    def flat(v):
-        calls[0] += 1
-        env, at = dict(p.point), 0
-        for k, shape in zip(p.wrt, shapes):
-            size = int(np.prod(shape))
-            env[k] = np.asarray(v[at:at + size]).reshape(shape)
-            at += size
-        return float(f(env))
-    x0 = np.concatenate([np.ravel(p.point[k]) for k in p.wrt]).astype(float)
-    g = np.atleast_1d(nd.Gradient(flat)(x0))
-    got, at = {}, 0
-    for k, shape in zip(p.wrt, shapes):
-        size = int(np.prod(shape))
-        got[k] = g[at:at + size].reshape(shape)
-        at += size
-    from corpus import relative_error
-    return relative_error(got, want), calls[0]
-
-
 # ---------------------------------------------------------------- 5. the matrix form does not grow with the size
 def matrix_form(repeats: int) -> None:
     """norm(X@w - y)^2's matrix gradient (derived, printed, parsed back, evaluated) at 512x512 against 3x2."""
@@ -426,46 +367,6 @@ def bounds(repeats: int) -> None:
         "in-process (the 300 s the test once allowed 100,000)")
 
 
-# ---------------------------------------------------------------- 6. the verdict's power to catch a wrong derivative
-def verdict_power() -> None:
-    """Catch rates of mutated reverse rules (tests/test_mutation.py's campaign) and near-kink accuracy."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    if not (have("pytest") and have("hypothesis")):
-        row("verdict: catch rates", "skipped", "info", "needs the test extra (pytest, hypothesis)")
-        return
-    import test_mutation
-
-    class Patch:
-        def setitem(self, table, key, value):
-            table[key] = value
-    for factor in (1.001, 1.01, -1.0):
-        clean, alarms, caught, missed = test_mutation._campaign(Patch(), factors=(factor,))
-        mutants = caught + len(missed)
-        row(f"verdict: wrong rule x{factor:g} caught", f"{caught / mutants:.1%}", ">= 99.5%",
-            f"{caught} of {mutants} mutants that change the gradient, reverse + numeric only")
-    row("verdict: unmutated cases that agree", f"{clean / (clean + len(alarms)):.1%}", ">= 99.5%",
-        f"{clean} of {clean + len(alarms)}, at random points and 1e-2..1e-4 from kinks")
-    if not have("torch"):
-        row("verdict: torch.autograd.gradcheck", "skipped", "info", "torch is not installed")
-    near: list = []
-    test_mutation._campaign(Patch(), factors=(), near=near)
-    errors, evals = zip(*near)
-    row("near kinks: numeric median relative error", f"{np.median(errors):.1e}", "info",
-        f"{len(near)} cases 1e-2..1e-4 from a kink, against reverse AD")
-    row("near kinks: evaluations per input (median)", f"{np.median(evals):.0f}", "<= 16", "numdifftools uses ~30")
-    from corpus import CORPUS, exact
-    bounded = []
-    for case in CORPUS:
-        p = diffx.problem(case[0], values=case[1])
-        n = diffx.compare(p.graph, case[1], methods=["numeric"]).methods["numeric"]
-        want = exact(case)
-        bounded += [bool(e) for k in want for e in np.ravel(np.abs(n.derivative[k] - want[k]) <= n.estimates[k])]
-    row("corpus: own estimate bounds the real error", f"{np.mean(bounded):.1%}", ">= 95%",
-        f"{len(bounded)} elements, the default numeric method")
-    if not have("numdifftools"):
-        row("near kinks: numdifftools", "skipped", "info", "numdifftools is not installed")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -481,9 +382,10 @@ def main() -> None:
     batched_matmul(repeats)
     scalar_graphs(repeats)
     __import__("compiled").figures(repeats)      # benchmarks/compiled.py: scalar engine, compiled sweeps
-    numeric_accuracy()
+    accuracy = __import__("accuracy")              # benchmarks/accuracy.py: numeric accuracy, the verdict's power
+    accuracy.numeric_accuracy()
     matrix_form(repeats)
-    verdict_power()
+    accuracy.verdict_power()
     bounds(repeats)
     __import__("bulk").figures(repeats, row, wall, diffx_cmd)      # benchmarks/bulk.py: --jobs 2 / --jobs 1
 
