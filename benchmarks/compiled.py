@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import diffx  # noqa: E402
 from diffx.limits import Limits  # noqa: E402
 
-from run import best, diffx_cmd, have, logistic, micro_logistic, row, wall  # noqa: E402 - run.py's helpers (imported as a module)
+from run import ROOT, best, diffx_cmd, have, logistic, micro_logistic, row, wall  # noqa: E402 - run.py's helpers (imported as a module)
 
 
 class Value:
@@ -136,6 +136,69 @@ def figures(repeats: int) -> None:
     t_grad = best(lambda: diffx.grad(graph, x=0.3, limits=limits), max(1, repeats // 3))
     row(f"{len(graph):,}-node scalar program: parse + gradient", f"{(t_parse + t_grad)*1e3:,.0f} ms", "<= 400 ms",
         f"parse {t_parse*1e3:,.0f} ms, gradient (scalar engine) {t_grad*1e3:,.0f} ms")
+
+    million(repeats)
+    parser_then_and_now(repeats)
+
+
+MILLION = """import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+import diffx
+from diffx.limits import Limits
+from run import logistic
+limits = Limits(max_chars=10**9, max_nodes=10**7, max_work=10**12, max_memory=2**32)
+src = logistic(200_000, 0.5) + " + 0.25"
+t = time.perf_counter(); g = diffx.parse(src, limits=limits); parse = time.perf_counter() - t
+t = time.perf_counter(); diffx.grad(g, x=0.3, limits=limits); grad = time.perf_counter() - t
+print(len(g), parse, grad, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def million(repeats: int) -> None:
+    """The 10^6-node program in a process of its own, so its peak memory is its own."""
+    best_run = None
+    for _ in range(max(1, repeats // 3)):
+        out = subprocess.run([sys.executable, "-c", MILLION, str(ROOT)], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent, check=True).stdout.split()
+        n, parse, grad, rss = int(out[0]), float(out[1]), float(out[2]), int(out[3])
+        if best_run is None or parse + grad < best_run[1] + best_run[2]:
+            best_run = (n, parse, grad, rss)
+    n, parse, grad, rss = best_run
+    row(f"{n:,}-node scalar program: parse + gradient", f"{parse + grad:.2f} s", "<= 4 s",
+        f"parse {parse:.2f} s, gradient {grad:.2f} s, peak memory of the whole process {rss / 2**30:.2f} GiB "
+        "(<= 1 GiB); limits raised with Limits(...)")
+
+
+PARSE = """import sys, time
+sys.path.insert(0, sys.argv[1])
+import diffx
+src = "l = x\\n" + "l = 3.7*l*(1 - l)\\n" * 1000 + "l"
+times = []
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter(); diffx.parse(src); times.append(time.perf_counter() - t)
+print(min(times) / len(src))
+"""
+BEFORE = "5c7d8b6"       # main when the speed issue was filed
+
+
+def parser_then_and_now(repeats: int) -> None:
+    """The parser's cost per character against the parser of the commit the speed issue measured."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as old:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE, "diffx"], capture_output=True)
+        if archive.returncode:
+            row("parser per character / at the issue", "skipped", "<= 0.33", f"git archive {BEFORE} failed")
+            return
+        subprocess.run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
+        now, then = [], []
+        for _ in range(3):
+            for where, times in ((str(ROOT), now), (old, then)):
+                out = subprocess.run([sys.executable, "-c", PARSE, where, str(repeats)], capture_output=True,
+                                     text=True, check=True).stdout
+                times.append(float(out))
+    row("parser per character / at the issue", min(now) / min(then), "<= 0.33",
+        f"the logistic map x1000: {min(now)*1e6:.2f} µs a character now, {min(then)*1e6:.2f} at {BEFORE} "
+        "(each best of its own process, alternated)")
 
 
 if __name__ == "__main__":
