@@ -85,8 +85,10 @@ def scalar_values(graph: Graph, env: dict) -> list | None:
                     return None
                 params = node.params
                 if s is not None and not params:
-                    try:
-                        put(s(*map(at, inputs)))
+                    try:        # one and two inputs spelled out: a call through *args costs twice as much
+                        n = len(inputs)
+                        put(s(fl[inputs[0]], fl[inputs[1]]) if n == 2 else s(fl[inputs[0]]) if n == 1
+                            else s(*map(at, inputs)))
                         continue
                     except (ArithmeticError, ValueError):     # 1/0, sqrt(-1): numpy's inf and nan
                         pass
@@ -125,22 +127,30 @@ def scalar_reverse(graph: Graph, values: Sequence, adj: list, needs: list) -> bo
                     op = OPS[node.op]
                     entry = entries[node.op] = (op.vjp, op.variadic)
                 rules, variadic = entry
-                args = list(map(at, inputs))
                 y, params = fl[node.id], node.params
+                n = len(inputs)
+                simple = not params and not variadic and n <= 2
+                if simple:
+                    a = fl[inputs[0]]
+                    b = fl[inputs[1]] if n == 2 else None
+                else:
+                    args = tuple(map(at, inputs))
                 for k, j in enumerate(inputs):
                     rule = rules[0 if variadic else k]
                     if rule is None or not needs[j]:
                         continue
-                    if variadic:
+                    if simple:          # spelled out: a call through *args costs twice as much
+                        c = rule(g, y, a, b) if n == 2 else rule(g, y, a)
+                    elif variadic:
                         c = rule(g, y, *args, argnum=k, **params)
                     else:
-                        c = rule(g, y, *args, **params) if params else rule(g, y, *args)
+                        c = rule(g, y, *args, **params)
                     if type(c) is not float:
                         c = _float(c)
                         if c is None:
                             return False
-                    a = work[j]
-                    work[j] = c if a is None else a + c
+                    acc = work[j]
+                    work[j] = c if acc is None else acc + c
     except _NOT_SCALAR:
         return False
     to64 = np.float64
