@@ -40,6 +40,8 @@ _PLAIN = re.compile(r"""((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z_0
                         |\*\*|<=|>=|==|!=|\.\.\.|[-+*/%@^.<>=(),;\[\]:\n])""", re.VERBOSE | re.ASCII)
 _NOT_PLAIN = re.compile(r"[^ \t\r\f\nA-Za-z0-9_.+\-*/%@^<>=!(),;\[\]:]|!(?!=)"
                         r"|(?>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[A-Za-z_]", re.ASCII)
+# what _NOT_PLAIN can match begins with one of these (a quick pass of C before the exact one)
+_MAYBE_NOT_PLAIN = re.compile(r"[^ \t\r\f\nA-Za-z0-9_.+\-*/%@^<>=!(),;\[\]:]|!|[0-9.][A-Za-z_]", re.ASCII)
 # A token's kind by its whole text (operators, separators, the dot that is not a number), else by its first
 # character (a digit or '.' starts a number, anything else here a name).
 _KIND = {**{op: "op" for op in ("**", "<=", ">=", "==", "!=", "...", *"-+*/%@^.<>=(),[]:")}, "\n": "sep", ";": "sep"}
@@ -55,7 +57,7 @@ def _plain(source: str) -> list[tuple] | None:
     Every step is a C-level pass over the whole list (kinds by table, spans by running sums of lengths), so a
     token costs a few look-ups, not an iteration of a Python loop; `Cursor.objects` makes them Tokens when
     the parser's descent needs their attributes."""
-    if _NOT_PLAIN.search(source):
+    if _MAYBE_NOT_PLAIN.search(source) and _NOT_PLAIN.search(source):
         return None
     parts = _PLAIN.split(source)             # space, token, space, token, ..., space
     if "".join(parts[0::2]).strip(" \t\r\f"):

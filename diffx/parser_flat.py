@@ -110,42 +110,47 @@ class Flat:
                 operand = False
                 i += 1
                 continue
-            if kind == "op":
-                if text == "^" or text == "**":
-                    depth += 1
-                    if depth > deepest:
-                        return None
-                    pending.append((_POW, "pow", s))
-                    operand = True
-                    i += 1
-                    continue
-                rule = binary.get(text) if text != "." else None
-                if rule is not None:
-                    prec = rule[0]
-                    while pending and pending[-1][0] >= prec:
-                        depth -= self._reduce(pending.pop(), values, add, nodes)
-                    pending.append((prec, rule[1], s))
-                    operand = True
-                    i += 1
-                    continue
-                if text == ")":
-                    while pending and pending[-1][0] != _OPEN:
-                        depth -= self._reduce(pending.pop(), values, add, nodes)
-                    if not pending:
-                        return None
+            if kind == "op" and (text == "^" or text == "**"):
+                depth += 1
+                if depth > deepest:
+                    return None
+                pending.append((_POW, "pow", s))
+                operand = True
+                i += 1
+                continue
+            rule = binary.get(text) if kind == "op" and text != "." else None
+            if rule is None and text != ")" and kind != "sep" and kind != "end":
+                return None
+            bound = 1 if rule is None else rule[0]      # a ')' or the end: everything down to a '('
+            while pending and pending[-1][0] >= bound:  # the operators that bind tighter apply now
+                prec, op, start = pending.pop()
+                if prec == _PREFIX:
+                    self._prefix(op, start, values, add, nodes)
                     depth -= 1
-                    node, _, _ = values.pop()
-                    values.append((node, pending.pop()[2], e))
-                    i += 1
                     continue
-                return None
-            if kind != "sep" and kind != "end":
-                return None
-            while pending and pending[-1][0] != _OPEN:
-                self._reduce(pending.pop(), values, add, nodes)
-            if pending:
-                return None
-            break
+                right, _, end = values.pop()
+                left, begin, _ = values.pop()
+                n = len(nodes)
+                if n >= full:
+                    return None
+                nodes.append(Node(n, op, (left, right), {}, None, (begin, end)))
+                values.append((n, begin, end))
+                if prec == _POW:
+                    depth -= 1
+            if rule is not None:
+                pending.append((rule[0], rule[1], s))
+                operand = True
+            elif text == ")":
+                if not pending:
+                    return None
+                depth -= 1
+                node, _, _ = values.pop()
+                values.append((node, pending.pop()[2], e))
+            elif pending:
+                return None                # a '(' left open
+            else:
+                break
+            i += 1
         self.i = i
         node, s, e = values[0]
         if target is None:
@@ -156,23 +161,16 @@ class Flat:
         return "bound", target
 
     @staticmethod
-    def _reduce(entry, values: list, add, nodes) -> int:
-        """Apply one pending operator to the values it takes; 1 when it was a prefix or '^' (a level of depth)."""
-        prec, op, start = entry
-        if prec == _PREFIX:
-            node, _, e = values.pop()
-            if op == "+":
-                values.append((node, start, e))
-                return 1
-            fresh = nodes[node]
-            if constant_leaf(fresh) and fresh.label is None and node == len(nodes) - 1:
-                fresh.params["value"] = -fresh.params["value"]
-                fresh.span = (start, e)
-                values.append((node, start, e))
-                return 1
-            values.append((add("neg", (node,), (start, e)), start, e))
-            return 1
-        right, _, e = values.pop()
-        left, s, _ = values.pop()
-        values.append((add(op, (left, right), (s, e)), s, e))
-        return 1 if prec == _POW else 0
+    def _prefix(op: str, start: int, values: list, add, nodes) -> None:
+        """Apply a pending '-' or '+' to the value it takes ('-' of a fresh number folds into the number)."""
+        node, _, e = values.pop()
+        if op == "+":
+            values.append((node, start, e))
+            return
+        fresh = nodes[node]
+        if constant_leaf(fresh) and fresh.label is None and node == len(nodes) - 1:
+            fresh.params["value"] = -fresh.params["value"]
+            fresh.span = (start, e)
+            values.append((node, start, e))
+            return
+        values.append((add("neg", (node,), (start, e)), start, e))
