@@ -279,8 +279,8 @@ def _outcome(r: Comparison, p: Problem, key, want, confirmed, bad, shaky, value_
     outcome = {"disagree": [], "kink": [], "undefined": [], "inconclusive": [], "agree": []}
     reasons = {}
     # where an op of the path sits on its kink, elements that agree may agree by convention: look at them too
-    variable = key[0] if isinstance(key, tuple) else key
-    on_kink = any(k.source == "op" and (variable in k.variables or variable == "jvp") for k in r.kinks)
+    variables = key if isinstance(key, tuple) else (key,)        # a Hessian element: either of its two
+    on_kink = any(k.source == "op" and any(v in k.variables or v == "jvp" for v in variables) for k in r.kinks)
     suspects = bad | shaky | (np.ones(want.shape, dtype=bool) if on_kink else False)
     decided = np.zeros(want.shape, dtype=bool)          # settled by the element's one-sided derivatives
     for idx in (tuple(int(i) for i in idx) for idx in np.argwhere(suspects)):
@@ -304,9 +304,29 @@ def _outcome(r: Comparison, p: Problem, key, want, confirmed, bad, shaky, value_
     return _said(found, outcome.get(found, [])[:8], reasons.get(found, ""))
 
 
+def _jumps(p: Problem, key, idx: tuple) -> str:
+    """Why a jump leaves no derivative: for a Hessian element, the first derivative is what jumps."""
+    if p.options.kind == "hessian":
+        a, b = key
+        k = np.ndim(p.point[a])
+        return (f"∂f/∂{label(a, idx[:k])} jumps along {label(b, idx[k:])}: it is not continuous there, so no second "
+                "derivative exists (its differences across the point do not shrink with the step)")
+    return (f"the function jumps along {label(key_text(key), idx)}: it is not continuous there, so no derivative "
+            "exists (its differences across the point do not shrink with the step)")
+
+
+def _where(p: Problem, key, idx: tuple) -> str:
+    """The element's direction as the messages say it: 'x[0]', or for a Hessian element 'x, of ∂f/∂y'."""
+    if p.options.kind == "hessian":
+        a, b = key
+        k = np.ndim(p.point[a])
+        return f"{label(b, idx[k:])}, of ∂f/∂{label(a, idx[:k])}"
+    return label(key_text(key), idx)
+
+
 def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True) -> tuple[str, str]:
     """An element's outcome from its one-sided derivatives (one that `differs`, or one at a kink of the path)."""
-    at = label(key_text(key), idx)
+    at = _where(p, key, idx)
     try:
         with quiet():
             s = one_sided(p, key, idx)
@@ -322,8 +342,7 @@ def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True) -
                                  f"{', '.join(exact_lost)} finds none")
         return "inconclusive", f"the one-sided derivatives at {at} are not finite (near the edge of the domain?)"
     if s.jump:
-        return "undefined", (f"the function jumps along {at}: it is not continuous there, so no derivative exists "
-                             f"(one-sided differences {_word(s.left)} and {_word(s.right)})")
+        return "undefined", _jumps(p, key, idx)
     slack = 3 * s.error + 1e-6 * max(abs(s.left), abs(s.right)) + tolerance(np.asarray(want_of(r, key)), r.atol)
     if not s.kink:
         mid = (s.left + s.right) / 2

@@ -212,7 +212,9 @@ def one_sided(p: Problem, key, idx: tuple) -> Sides:
     error = max(abs(r2 - r1), abs(l2 - l1)) / 9 + noise
     kink = abs(right - left) > 10 * error + 1e-6 * max(abs(left), abs(right))
     rise = abs(p1 - m1)
-    jump = kink and abs(p2 - m2) > 0.3 * rise and rise > 1e-6 * max(1.0, abs(f0))
+    # a jump whether or not f(x) is one of its sides (sign(0) = 0 sits between them, and its one-sided
+    # differences then agree, growing like 1/h)
+    jump = abs(p2 - m2) > 0.3 * rise and rise > 1e-6 * max(1.0, abs(f0))
     if jump and not abs(g(h3) - g(-h3)) > 0.3 * rise:       # it shrank at last: the jump is near, not here
         return Sides(np.nan, np.nan, False, False)
     return Sides(float(left), float(right), bool(kink), bool(jump), float(error))

@@ -91,6 +91,28 @@ def test_beside_a_jump_the_derivative_agrees_and_at_it_is_undefined():
     assert r.verdict == "undefined" and "jumps" in r.verdicts["x"]["reason"]
 
 
+@pytest.mark.parametrize("expr", ["sign(x)", "x + sign(x)", "2*sign(x - 1) + x^2"])
+def test_a_jump_whose_value_sits_between_its_sides_is_undefined(expr):
+    """sign(0) = 0 lies halfway: the one-sided differences agree, both growing like 1/h; the jump is found by its
+    rise not shrinking with the step, not by the sides differing."""
+    at = 1.0 if "x - 1" in expr else 0.0
+    r = diffx.compare(expr, x=at)
+    assert r.verdict == "undefined" and "jumps along x" in r.verdicts["x"]["reason"]
+    assert diffx.compare(expr, x=at + 0.25).verdict == "agree"
+
+
+def test_a_hessian_at_a_kink_of_the_gradient_names_what_jumps_and_what_kinks():
+    """abs(x)*y at (0, 1): ∂f/∂x = y·sign(x) jumps along x (no second derivative), ∂f/∂y = |x| has a kink along x,
+    and ∂f/∂x along y is smooth."""
+    r = diffx.compare("abs(x)*y", x=0.0, y=1.0, kind="hessian")
+    v = r.verdicts
+    assert r.verdict == "undefined"
+    assert v["x", "x"]["verdict"] == "undefined" and v["x", "x"]["reason"].startswith("∂f/∂x jumps along x")
+    assert v["y", "x"]["verdict"] == "kink" and "along x, of ∂f/∂y" in v["y", "x"]["reason"]
+    assert v["x", "y"]["verdict"] == "agree" and v["y", "y"]["verdict"] == "agree"
+    assert diffx.compare("abs(x)*y", x=0.5, y=1.0, kind="hessian").verdict == "agree"
+
+
 def test_one_method_alone_is_inconclusive(cli):
     r = diffx.compare("sin(x)", x=1.0, methods=["reverse"])
     assert r.verdict == "inconclusive" and not r.passed
