@@ -42,6 +42,7 @@ def compare(
     Example: diffx compare "exp(x)/sqrt(sin(x)^3+cos(x)^3)" --at 1.5
     """
     def body() -> int:
+        from diffx import batch_jobs
         from diffx.comparison import compare as run
         from diffx.errors import InputError
         from diffx.problem import build
@@ -54,7 +55,7 @@ def compare(
                 raise InputError("give either an expression or --file, not both")
             # many cases in one process: a symbolic overrun is stopped for real, never left running
             return _batch(file, replace(o, isolation="process"), output_path, flags["json_"], resume,
-                          _runner(executor, jobs, scheduler))
+                          batch_jobs.runner(executor, jobs, scheduler))
         if output_path is not None or resume:
             raise InputError("--output and --resume go with --file")
         if jobs is not None or executor != "local" or scheduler is not None:
@@ -68,34 +69,6 @@ def compare(
 class _Stopped(BaseException):
     """SIGTERM, raised where the batch is (past every `except Exception`, as Ctrl-C is), so the completed cases
     are written before the process ends."""
-
-
-def _runner(executor: str, jobs: int | None, scheduler: str | None):
-    """What runs the cases: (executor, jobs, scheduler), checked before any case runs."""
-    from diffx.errors import InputError
-    if executor not in ("local", "dask"):
-        raise InputError(f"--executor {executor}: choose local or dask")
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler goes with --executor dask")
-    if jobs is not None and jobs < 1:
-        raise InputError(f"--jobs {jobs}: at least 1")
-    return executor, jobs, scheduler
-
-
-def _start(runner, pending: int):
-    """The worker pool or Dask client, started before the progress bar (and its thread) is; None to run the
-    cases in this process (--jobs 1, or nothing left to run)."""
-    kind, jobs, scheduler = runner
-    if kind == "dask":
-        from diffx.dask_executor import DaskExecutor
-        return DaskExecutor(scheduler, jobs).start()
-    from diffx.workers import Pool, default_jobs
-    jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or pending == 0:
-        return None
-    from diffx.batch_jobs import prepare
-    prepare()
-    return Pool(jobs).start(pending)
 
 
 def _batch(path: str, o, output_path: str | None, json_: bool, resume: bool = False,
@@ -120,7 +93,8 @@ def _batch(path: str, o, output_path: str | None, json_: bool, resume: bool = Fa
         journal.remove()
     from .render import batch_table, progress
     result, stopped = batch.BatchResult(total=len(cases)), None
-    executor = _start(runner, sum(1 for index in range(len(cases)) if index not in done))
+    from diffx.batch_jobs import start
+    executor = start(runner, sum(1 for index in range(len(cases)) if index not in done))
 
     def terminate(signum, frame):
         raise _Stopped()

@@ -21,7 +21,7 @@ FLAGS = {"at": "--at", "wrt": "--wrt", "tangent": "--tangent", "vjp": "--vjp", "
          "atol": "--atol", "python": "--python", "over": "--over", "start": "--from", "stop": "--to",
          "points": "--points", "out": "--out", "limit": "--limit", "format": "--format", "output": "--output",
          "strict": "--strict", "sizes": "--sizes", "expect": "--expect",
-         "expect_python": "--expect-python"}
+         "expect_python": "--expect-python", "jobs": "--jobs", "executor": "--executor", "scheduler": "--scheduler"}
 KINDS = {"kind='jacobian'": "diffx jacobian", "kind='hessian'": "diffx hessian"}
 _PATTERNS: list[re.Pattern] = []
 

@@ -159,11 +159,26 @@ def inspect_graph(expr: Any, /, at: Mapping[str, Any] | None = None, **kw) -> Gr
     return report(p.graph, p.values)
 
 
-def compare_file(path, /, *, methods: Iterable[str] | None = None, options: Options | None = None, **kw):
-    """Every case of a .toml / .json / .jsonl file compared; `to_dict()` is `diffx compare --file --json`."""
+def compare_file(path, /, *, methods: Iterable[str] | None = None, options: Options | None = None, jobs: int = 1,
+                 executor: str = "local", scheduler: str | None = None, **kw):
+    """Every case of a .toml / .json / .jsonl file compared; `to_dict()` is `diffx compare --file --json`.
+
+    `jobs=N` runs the cases in N worker processes (None: one per core), `executor="dask"` on a Dask cluster
+    (`scheduler=` its address, else DASK_SCHEDULER_ADDRESS, else a LocalCluster): the results and their order
+    are those of one process."""
     from .batch import read_cases, run_batch
+    from .batch_jobs import runner, start
     o = make_options(options, methods=tuple(methods or registry.EVERY), **kw)
-    return run_batch(read_cases(path), o)
+    chosen = runner(executor, jobs, scheduler)
+    cases = read_cases(path)
+    if chosen[0] == "local" and chosen[1] == 1:
+        return run_batch(cases, o)
+    pool = start(chosen, len(cases))
+    try:
+        return run_batch(cases, o, executor=pool)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def trace(expr: Any, /, at: Mapping[str, Any] | None = None, *, tangent: Any = None, **kw):

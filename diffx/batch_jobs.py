@@ -64,3 +64,31 @@ def in_workers(run: Callable[[dict, Options], Any], todo: list[tuple[int, dict, 
         answers.close()
         if own:
             executor.close()
+
+
+def runner(executor: str = "local", jobs: int | None = None, scheduler: str | None = None) -> tuple:
+    """What runs a batch's cases, (executor, jobs, scheduler), checked before any case runs: `executor` is
+    "local" (worker processes) or "dask"; `jobs` None means one per core; `scheduler` a Dask address."""
+    from .errors import InputError
+    if executor not in ("local", "dask"):
+        raise InputError(f"executor={executor}: choose local or dask", option="executor")
+    if scheduler is not None and executor != "dask":
+        raise InputError("scheduler= goes with executor=dask", option="scheduler")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise InputError(f"jobs={jobs}: at least 1", option="jobs")
+    return executor, jobs, scheduler
+
+
+def start(chosen: tuple, pending: int):
+    """The worker pool or Dask client of a `runner`, started (before any progress bar and its thread); None to
+    run the cases in this process (one job, or nothing left to run). The caller closes it."""
+    kind, jobs, scheduler = chosen
+    if kind == "dask":
+        from .dask_executor import DaskExecutor
+        return DaskExecutor(scheduler, jobs).start()
+    from .workers import Pool, default_jobs
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or pending == 0:
+        return None
+    prepare()
+    return Pool(jobs).start(pending)

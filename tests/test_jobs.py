@@ -75,10 +75,27 @@ def test_cli_jobs_output_equals_one_process(cli, tmp_path):
     assert timeless(runs["2"][0]) == timeless(runs["1"][0]) and runs["2"][0]["complete"] is True
     assert runs["2"][1] == runs["1"][1]           # the same table
     assert (tmp_path / "r2.csv").read_text() == (tmp_path / "r1.csv").read_text()
-    assert "at least 1" in cli("compare", "--file", str(f), "--jobs", "0").stderr
+    assert cli("compare", "--file", str(f), "--jobs", "0").stderr.startswith("error: --jobs 0: at least 1")
+    assert cli("compare", "--file", str(f), "--executor", "ray").stderr.startswith(
+        "error: --executor ray: choose local or dask")
     assert "go with --file" in cli("compare", "x", "--at", "1", "--jobs", "2").stderr
     r = cli("compare", "--file", str(f), "--scheduler", "tcp://127.0.0.1:1")
     assert r.exit_code == 2 and r.stderr.startswith("error: --scheduler goes with --executor dask")
+
+
+def test_the_library_runs_a_file_in_workers_as_the_command_does(tmp_path):
+    f = tmp_path / "cases.json"
+    f.write_text(json.dumps(CASES))
+    before = set(threading.enumerate())
+    one = diffx.compare_file(f, methods=["reverse", "numeric"])
+    two = diffx.compare_file(f, methods=["reverse", "numeric"], jobs=2)
+    assert timeless(two.to_dict()) == timeless(one.to_dict()) and len(two.cases) == len(CASES)
+    assert left_behind(before) == []
+    for kw, message in [(dict(jobs=0), "jobs=0: at least 1"), (dict(jobs=True), "jobs=True: at least 1"),
+                        (dict(executor="ray"), "executor=ray: choose local or dask"),
+                        (dict(scheduler="tcp://127.0.0.1:1"), "scheduler= goes with executor=dask")]:
+        with pytest.raises(diffx.InputError, match=message.replace("(", r"\(")):
+            diffx.compare_file(f, **kw)
 
 
 def test_given_up_symbolic_work_stops_one_at_a_time_per_worker(tmp_path, monkeypatch):
