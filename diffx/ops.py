@@ -14,7 +14,8 @@ Each entry holds, side by side, what every method and view needs:
   sampling), `frozen` (held at its value when inputs are perturbed: detach);
 - how it is written and drawn (`display`, `infix`, `text`, `symbol`, `what`),
   called in the language (`names`, `trailing`), how large its output can be
-  (`out_size`), its matrix-calculus rule (`matrix`) and its kinks (`kinks`).
+  (`out_size`) and its kinks (`kinks`). Its matrix-calculus rule is its reverse
+  rule itself, run on symbolic matrices (`diffx.matrixform`): no second copy.
 
 Nothing outside this table decides by an op's name: adding an op is adding an
 entry. Rules are written with Python operators and the `P` namespace (one
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import matrixrules as M
 from .dispatch import P, fill
 from .forwards import compare, each, log_pos, piecewise, power_slope, power_sym, sigmoid, softplus, where
 from .kinkrules import KinkRule, at_tie, at_zero
@@ -47,14 +47,14 @@ _add(Op("const", lambda value: value, (), (), None, "leaf", "const", text="{valu
 # arithmetic
 _add(Op("add", np.add, (lambda g, y, a, b: g, lambda g, y, a, b: g),
         (lambda t, y, a, b: t, lambda t, y, a, b: t),
-        each(lambda sp, a, b: a + b), "elementwise", "+", infix="+", operator="add", matrix=M.plus, doc="a + b"))
+        each(lambda sp, a, b: a + b), "elementwise", "+", infix="+", operator="add", doc="a + b"))
 _add(Op("sub", np.subtract, (lambda g, y, a, b: g, lambda g, y, a, b: -g),
         (lambda t, y, a, b: t, lambda t, y, a, b: -t),
-        each(lambda sp, a, b: a - b), "elementwise", "-", infix="-", operator="sub", matrix=M.minus, doc="a - b"))
+        each(lambda sp, a, b: a - b), "elementwise", "-", infix="-", operator="sub", doc="a - b"))
 binary("mul", np.multiply, lambda y, a, b: b, lambda y, a, b: a,
-       lambda sp, a, b: a * b, display="*", infix="*", operator="mul", matrix=M.scale, doc="a * b elementwise")
+       lambda sp, a, b: a * b, display="*", infix="*", operator="mul", doc="a * b elementwise")
 binary("div", np.divide, lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b,
-       lambda sp, a, b: a / b, display="/", infix="/", operator="truediv", matrix=M.quotient, doc="a / b elementwise")
+       lambda sp, a, b: a / b, display="/", infix="/", operator="truediv", doc="a / b elementwise")
 binary("pow", np.power, lambda y, a, b: power_slope(a, b), lambda y, a, b: y * log_pos(a),
        power_sym, display="^", infix="^", operator="pow", domain=(0.5, 2.0),
        kinks=(KinkRule(input=0, left=None, right=np.inf, subdifferential=None, convention=np.inf, pytorch="inf",
@@ -63,7 +63,7 @@ binary("pow", np.power, lambda y, a, b: power_slope(a, b), lambda y, a, b: y * l
                        surface=lambda xs, ts: (xs[0], ts[0])),),
        doc="a ^ b (also a ** b); real-valued, so a negative base needs an integer exponent")
 _add(Op("neg", np.negative, (lambda g, y, x: -g,), (lambda t, y, x: -t,),
-        each(lambda sp, a: -a), "elementwise", "-", infix="-", operator="neg", matrix=M.negative, doc="-x"))
+        each(lambda sp, a: -a), "elementwise", "-", infix="-", operator="neg", doc="-x"))
 
 # elementwise functions
 unary("sin", np.sin, lambda y, x: P.cos(x), lambda sp, a: sp.sin(a), doc="sine")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import matrixrules as M
 from .dispatch import P
 from .forwards import dot_size, dot_vjp_a, dot_vjp_b, outer, outer_size
 from .forwards_einsum import (dot_subscripts, einsum, einsum_jvp, einsum_size, einsum_vjp, kron_subscripts,
@@ -35,13 +34,12 @@ def _dot_b(g, y, a, b):
 
 
 add(Op("dot", np.dot, (_dot_a, _dot_b), (lambda t, y, a, b: P.dot(t, b), lambda t, y, a, b: P.dot(a, t)),
-       SAME, "linalg", ".", infix=".", symbol="·", names=("dot",), out_size=dot_size, matrix=M.product,
+       SAME, "linalg", ".", infix=".", symbol="·", names=("dot",), out_size=dot_size,
        doc="numpy dot: x.x is the inner product; for higher ranks a's last axis meets b's second-to-last"))
 add(Op("matmul", matmul,
        (lambda g, y, a, b: matmul_vjp_a(g, a, b), lambda g, y, a, b: matmul_vjp_b(g, a, b)),
        (lambda t, y, a, b: P.matmul(t, b), lambda t, y, a, b: P.matmul(a, t)),
-       SAME, "linalg", "@", infix="@", operator="matmul", names=("matmul",), out_size=matmul_size,
-       matrix=M.product, doc="matrix product; leading axes are a batch, broadcast as numpy does"))
+       SAME, "linalg", "@", infix="@", operator="matmul", names=("matmul",), out_size=matmul_size, doc="matrix product; leading axes are a batch, broadcast as numpy does"))
 add(Op("outer", outer, (lambda g, y, a, b: P.matmul(g, b), lambda g, y, a, b: P.matmul(a, g)),
        (lambda t, y, a, b: P.outer(t, b), lambda t, y, a, b: P.outer(a, t)),
        SAME, "linalg", "outer", out_size=outer_size, doc="outer product of two vectors"))

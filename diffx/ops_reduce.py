@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import matrixrules as M
 from .dispatch import P
 from .forwards import (axis_checked, back, count, logsumexp, max_mask, reduce, softmax, sym_reduce, sym_softmax)
 from .forwards_reduce import (centred, cumulative, dof, flat, log_softmax, log_softmax_sym, norm, norm_axes,
@@ -23,7 +22,7 @@ ONE_AXIS = (Param("axis", "int", None, torch=("dim",)),)
 
 add(Op("sum", reduce(np.sum), (lambda g, y, x, axis=None, keepdims=False: back(g, np.shape(x), axis),),
        (lambda t, y, x, axis=None, keepdims=False: P.sum(t, axis=axis, keepdims=keepdims),), SAME, "reduction",
-       "sum", matrix=M.total, params=AXES, doc="sum"))
+       "sum", params=AXES, doc="sum"))
 add(Op("mean", reduce(np.mean),
        (lambda g, y, x, axis=None, keepdims=False: back(g / count(np.shape(x), axis), np.shape(x), axis),),
        (lambda t, y, x, axis=None, keepdims=False: P.mean(t, axis=axis, keepdims=keepdims),), SAME, "reduction",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import matrixrules as M
 from .dispatch import P
 from .forwards import back, prod_others, reduce, scatter, shape_size, sum_to
 from .forwards_linalg import embed_diagonal
@@ -29,7 +28,7 @@ def _inverse(perm):
 
 
 add(Op("transpose", np.transpose, (lambda g, y, x: P.transpose(g),), (lambda t, y, x: P.transpose(t),),
-       SAME, "shape", "T", text="{0}.T", symbol="ᵀ", matrix=M.transposed, doc="reverse the axes (x.T)"))
+       SAME, "shape", "T", text="{0}.T", symbol="ᵀ", doc="reverse the axes (x.T)"))
 add(Op("permute", lambda x, axes: np.transpose(x, axes),
        (lambda g, y, x, axes: P.permute(g, axes=_inverse(axes)),),
        (lambda t, y, x, axes: P.permute(t, axes=axes),),

@@ -122,7 +122,6 @@ class Op:
     #                                    than their largest input (pointwise ops broadcast: the engine's rule)
     frozen: bool = False      # its value stays fixed when its inputs are perturbed (detach)
     free: bool = False        # a free variable: its value comes from the point
-    matrix: Callable | None = None     # matrix-calculus rule (diffx.matrixrules), None: outside its reach
     names: tuple[str, ...] | None = None   # names that call it in the language; None: (name,) unless it is
     #                                        infix, internal or a leaf
     trailing: str | None = None   # a call's trailing constant integers become this param: reshape(x, 2, 2)
