@@ -65,9 +65,20 @@ _decision_listeners: list[Callable[[bool], None]] = []
 
 class _Methods:
     """Where the package leaves the function that attaches Tensor's function methods (it imports tensor_ops,
-    which imports this module: the package, above both, hands it down instead)."""
+    which imports this module: the package, above both, hands it down instead); loading them also leaves
+    numpy's entry points here (`tensor_numpy`)."""
 
     load = None
+    ufunc = None
+    function = None
+
+    def numpy(self, kind: str):
+        if getattr(self, kind) is None and self.load is not None:
+            self.load()
+        found = getattr(self, kind)
+        if found is None:
+            raise TypeError("numpy functions on tensors need the diffx package (import diffx)")
+        return found
 
 
 METHODS = _Methods()
@@ -77,7 +88,13 @@ class Tensor:
     """A numpy array (float64, or int64 for integer data) that records operations."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_retain", "name", "_consumers", "__weakref__")
-    __array_ufunc__ = None      # numpy defers to our reflected operators: 2 * t records
+    def __array_ufunc__(self, fn, method, *inputs, **kwargs):
+        """numpy's ufuncs record as the op whose forward they are: np.tanh(t), 2.0 * t (tensor_numpy.py)."""
+        return METHODS.numpy("ufunc")(fn, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """numpy's functions record as the language's of the same name: np.sum(t, axis=0) (tensor_numpy.py)."""
+        return METHODS.numpy("function")(func, args, kwargs)
 
     def __getattr__(self, name: str):
         """The function methods (t.sum(), t.sin(), t.clamp(…)) are attached by `tensor_ops`, which the package

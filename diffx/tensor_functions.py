@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from . import tensor_numpy  # noqa: F401 - numpy's functions on tensors (it registers itself)
 from .tensor import Tensor
 from .tensor_ops import FUNCTIONS_ON_TENSORS, linalg  # noqa: F401 - diffx.linalg.det, ...
 
