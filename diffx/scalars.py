@@ -31,9 +31,10 @@ _FLOATISH = frozenset({float, np.float64, np.ndarray})
 
 
 class Floats(list):
-    """The values the scalar engine made: each is a 0-d float64, so `all_floats` need not look at them again."""
+    """The values the scalar engine made: each is a 0-d float64, so `all_floats` need not look at them again;
+    `floats` keeps them as the Python floats they were computed as (what the reverse sweep reads)."""
 
-    __slots__ = ()
+    __slots__ = ("floats",)
 
 
 def all_floats(values: Sequence) -> bool:
@@ -99,6 +100,7 @@ def scalar_values(graph: Graph, env: dict) -> list | None:
     except _NOT_SCALAR:
         return None
     out = Floats(map(np.float64, fl))
+    out.floats = fl
     for i, v in leaves:
         out[i] = v                  # leaves keep the objects the general loop gives
     return out
@@ -107,7 +109,10 @@ def scalar_values(graph: Graph, env: dict) -> list | None:
 def scalar_reverse(graph: Graph, values: Sequence, adj: list, needs: list) -> bool:
     """The reverse sweep on floats into `adj` (True), or False with `adj` untouched when it cannot run."""
     out = graph.output
-    fl = list(map(float, values[:out + 1])) if all_floats(values) else None
+    if type(values) is Floats and len(values.floats) == len(values):
+        fl = values.floats
+    else:
+        fl = list(map(float, values[:out + 1])) if all_floats(values) else None
     seed = _float(adj[out])
     if seed is None or fl is None:
         return False
