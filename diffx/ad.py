@@ -36,10 +36,11 @@ def _or_zeros(v, shape, dtype=None) -> np.ndarray:
 
 # ---------------------------------------------------------------- gradients (and VJPs: the seeded graph's gradient)
 def reverse_gradient(p: Problem, on_step=None) -> dict[str, np.ndarray]:
-    """One reverse sweep from the output: the adjoint of every variable."""
+    """One reverse sweep from the output: the adjoint of every variable (only theirs are kept as it goes; a
+    lean problem's values are released as it passes them)."""
     ids = [p.graph.variables[name] for name in p.wrt]
     adj = backward(p.graph, p.values, np.ones(np.shape(p.output), dtype=p.dtype), wrt=ids, on_step=on_step,
-                   dtype=p.dtype)
+                   dtype=p.dtype, only=ids, release=p.lean)
     return {name: _or_zeros(adj[i], np.shape(p.point[name]), p.dtype) for name, i in zip(p.wrt, ids)}
 
 

@@ -78,7 +78,7 @@ def compare(expr: Any, /, at: Mapping[str, Any] | None = None, *, options: Optio
 def _one(expr, at, kw, kind: str, method: str | None) -> tuple[Problem, dict]:
     """The derivative of one kind by one method (for a Jacobian, None: the mode's), raised when it cannot run."""
     o, values = _split(at, kw, kw.pop("options", None), kind=kind if kind in ("jacobian", "hessian") else None)
-    p = build(expr, values, o)
+    p = build(expr, values, o, lean=method == "reverse" and o.kind in ("gradient", "vjp"))   # its one use
     p.require_variables()
     if method is None:
         n, m = sum(int(np.size(p.point[k])) for k in p.wrt), int(np.size(p.output))

@@ -8,6 +8,7 @@ numbers, traced values when a derivative must itself be differentiable.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from contextlib import contextmanager
 from typing import Any, Sequence
@@ -33,14 +34,17 @@ _DISPATCH = {name: getattr(P, name) for name, op in OPS.items() if op.forward is
 
 
 def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None = None,
-             upto: int | None = None, traced: bool = False, dtype=None) -> list:
+             upto: int | None = None, traced: bool = False, dtype=None, keep: list | None = None) -> list:
     """Forward pass: the value of every node, given a value for every variable.
 
     `overrides` pins nodes to given values (how the numeric method keeps a
     detached sub-expression frozen at the point while it perturbs inputs).
     With `traced`, ops go through the `P` dispatchers, so traced values
     record themselves; plain numbers skip that indirection. With `dtype`
-    (float32), every value is rounded to it, constants included.
+    (float32), every value is rounded to it, constants included. With `keep`
+    (`reverse_reads`), a value no later op and no reverse rule reads is
+    released once its last consumer has run (`released`): what a gradient's
+    own forward pass keeps.
     """
     if not (traced or overrides or upto is not None or dtype is not None) and all_scalar(graph, env):
         values = scalar_values(graph, env)
@@ -50,6 +54,7 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
     nodes = graph.nodes if upto is None else graph.nodes[:upto + 1]
     values: list = [None] * len(nodes)
     overrides = overrides or {}
+    plan = _release_plan(graph, keep) if keep is not None and not (traced or overrides or upto is not None) else None
     kept = work = 0
     with np.errstate(all="ignore"):
         for node in nodes:
@@ -74,7 +79,66 @@ def evaluate(graph: Graph, env: dict[str, Any], overrides: dict[int, Any] | None
             if dtype is not None:
                 values[node.id] = _cast(values[node.id], dtype)
             kept += getattr(values[node.id], "nbytes", 0)
+            if plan is not None and plan[node.id]:
+                for j in plan[node.id]:
+                    values[j] = released(values[j])
     return values
+
+
+# ---------------------------------------------------------------- what a gradient's sweeps keep
+RELEASE_BYTES = 1 << 16     # smaller values are kept: releasing one costs about what it saves
+
+
+def reverse_reads(graph: Graph, needs: list) -> list[bool]:
+    """Which values the reverse sweep towards the nodes `needs` marks reads, beyond shapes: the output, and what
+    the entries' `vjp_reads` name (y, input positions; None: all) of every node that passes a contribution."""
+    keep = [False] * len(graph.nodes)
+    keep[graph.output] = True
+    for node in graph.nodes[:graph.output + 1]:
+        op = OPS[node.op]
+        if not node.inputs or not any(needs[j] and op.vjp_rule(k) is not None for k, j in enumerate(node.inputs)):
+            continue
+        reads = op.vjp_reads
+        if reads is None:
+            reads = ("y", *range(len(node.inputs)))
+        for r in reads:
+            if r == "y":
+                keep[node.id] = True
+            elif r < len(node.inputs):
+                keep[node.inputs[r]] = True
+    return keep
+
+
+def _release_plan(graph: Graph, keep: list) -> list:
+    """For each node, the computed values to release once it is computed: those it is the last consumer of (or
+    that nothing consumes) that `keep` does not mark."""
+    last = list(range(len(graph.nodes)))
+    for node in graph.nodes:
+        for j in node.inputs:
+            last[j] = node.id
+    plan: list = [()] * len(graph.nodes)
+    for node in graph.nodes:
+        if node.inputs and not keep[node.id]:
+            i = last[node.id]
+            plan[i] = (*plan[i], node.id)
+    return plan
+
+
+_STAND_INS: dict = {}        # (dtype, shape) -> its read-only stand-in, shared (a few dozen at most)
+
+
+def released(v):
+    """A float array's stand-in once its elements are no longer needed: NaN of its shape and dtype, broadcast
+    from one element (a rule may still read its shape; one that read its elements would show NaN)."""
+    if type(v) is not np.ndarray or v.dtype.kind not in "fc" or v.nbytes < RELEASE_BYTES:
+        return v
+    key = (v.dtype, v.shape)
+    stand_in = _STAND_INS.get(key)
+    if stand_in is None:
+        if len(_STAND_INS) >= 64:
+            _STAND_INS.clear()
+        stand_in = _STAND_INS[key] = np.broadcast_to(np.full((), np.nan, dtype=v.dtype), v.shape)
+    return stand_in
 
 
 def _check_memory(graph: Graph, node: Node, args: list, kept: int, work: int) -> int:
@@ -165,7 +229,7 @@ def evaluate_constant(graph: Graph, node_id: int):
 
 
 def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = None, on_step=None,
-             dtype=None) -> list:
+             dtype=None, only: Sequence[int] | None = None, release: bool = False) -> list:
     """Reverse sweep: the adjoint d(seed . output)/d(node) of every node.
 
     With `wrt`, only nodes that lie between those nodes and the output are
@@ -173,6 +237,10 @@ def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = N
     output gets its adjoint (what the graph view shows). Nodes reached only
     through `detach`, or not at all, keep `None`. `on_step(node, k, g, c)` is
     told of every contribution c that input k of node receives (the trace view).
+    With `only`, the adjoints of other nodes are dropped once the sweep has
+    passed them (they come back None); with `release`, so are the entries of
+    `values` (the list is the caller's to give up: a lean problem's). Either
+    way the arithmetic, and so every adjoint kept, is the same.
     """
     n = len(graph.nodes)
     needs = graph.depends_on(wrt) if wrt is not None else [True] * n
@@ -181,18 +249,26 @@ def backward(graph: Graph, values: Sequence, seed, wrt: Sequence[int] | None = N
     if on_step is None and dtype is None and scalar_reverse(graph, values, adj, needs):
         return adj
     with np.errstate(all="ignore"):
-        _reverse_sweep(graph, values, adj, needs, on_step, dtype)
+        _reverse_sweep(graph, values, adj, needs, on_step, dtype, None if only is None else set(only), release)
     return adj
 
 
-def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_step, dtype) -> None:
-    for node in reversed(graph.nodes[:graph.output + 1]):
-        g = adj[node.id]
+def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_step, dtype, only=None,
+                   release: bool = False) -> None:
+    out = graph.output
+    for node in reversed(graph.nodes[:out + 1]):
+        i = node.id
+        g, y = adj[i], values[i]
+        if only is not None and i not in only:
+            adj[i] = None                 # no later node adds to it: its consumers come after it
+        if release and i != out:
+            values[i] = None              # nor reads it: its own rules run now, its consumers' have run
         if g is None or not node.inputs:
             continue
         op = OPS[node.op]
-        args = [values[i] for i in node.inputs]
-        y = values[node.id]
+        args = [values[j] for j in node.inputs]
+        if op.cotangent is not None:
+            g = op.cotangent(g)
         for k, j in enumerate(node.inputs):
             rule = op.vjp_rule(k)
             if rule is None or not needs[j]:
@@ -202,7 +278,27 @@ def _reverse_sweep(graph: Graph, values: Sequence, adj: list, needs: list, on_st
                 c = _cast(c, dtype)
             if on_step is not None:
                 on_step(node, k, g, c)
-            adj[j] = c if adj[j] is None else adj[j] + c
+            if adj[j] is None:
+                adj[j] = c
+            elif _ours(adj, j, c):
+                np.add(adj[j], c, out=adj[j])   # the sum written over an adjoint no one else holds
+            else:
+                adj[j] = adj[j] + c
+            c = None
+        g = y = args = None
+
+
+_REFCOUNT = getattr(sys, "getrefcount", None) if sys.implementation.name == "cpython" and \
+    sys.version_info < (3, 14) else None        # 3.14 may leave stack references uncounted
+
+
+def _ours(adj: list, j: int, c) -> bool:
+    """adj[j] may take adj[j] + c in place: a float array that owns its data and that nothing but this list
+    refers to (no forward value, user input, view or other adjoint is it), of the sum's shape and dtype."""
+    a = adj[j]
+    return (_REFCOUNT is not None and type(a) is np.ndarray and type(c) is np.ndarray and a.flags.owndata
+            and a.flags.writeable and a.shape == c.shape and a.dtype.kind in "fc"
+            and np.result_type(a, c) == a.dtype and _REFCOUNT(a) == 3)   # the list, `a`, the call's argument
 
 
 def forward_tangents(graph: Graph, values: Sequence, seeds: dict[int, Any], on_step=None, dtype=None) -> list:

@@ -14,7 +14,7 @@ from .dispatch import P
 from .forwards import dot_size, dot_vjp_a, dot_vjp_b, outer, outer_size
 from .forwards_einsum import (dot_subscripts, einsum, einsum_jvp, einsum_size, einsum_vjp, kron_subscripts,
                               tensordot_subscripts)
-from .forwards_linalg import (cholesky, cholesky_jvp, cholesky_vjp, cross, det, det_factor, inner2, inv, logdet,
+from .forwards_linalg import (_dense, cholesky, cholesky_jvp, cholesky_vjp, cross, det, det_factor, inner2, inv, logdet,
                               matmul, matmul_size, matmul_vjp_a, matmul_vjp_b, mT, slogdet, solve, solve_jvp_a,
                               solve_vjp_a, sym_cholesky, sym_det, sym_inv, sym_logdet, sym_slogdet, sym_solve, trace,
                               trace_vjp)
@@ -35,22 +35,24 @@ def _dot_b(g, y, a, b):
 
 add(Op("dot", np.dot, (_dot_a, _dot_b), (lambda t, y, a, b: P.dot(t, b), lambda t, y, a, b: P.dot(a, t)),
        SAME, "linalg", ".", infix=".", symbol="·", names=("dot",), out_size=dot_size,
+       vjp_reads=(0, 1),
        doc="numpy dot: x.x is the inner product; for higher ranks a's last axis meets b's second-to-last"))
 add(Op("matmul", matmul,
        (lambda g, y, a, b: matmul_vjp_a(g, a, b), lambda g, y, a, b: matmul_vjp_b(g, a, b)),
        (lambda t, y, a, b: P.matmul(t, b), lambda t, y, a, b: P.matmul(a, t)),
-       SAME, "linalg", "@", infix="@", operator="matmul", names=("matmul",), out_size=matmul_size, doc="matrix product; leading axes are a batch, broadcast as numpy does"))
+       SAME, "linalg", "@", infix="@", operator="matmul", names=("matmul",), out_size=matmul_size,
+       vjp_reads=(0, 1), cotangent=_dense, doc="matrix product; leading axes are a batch, broadcast as numpy does"))
 add(Op("outer", outer, (lambda g, y, a, b: P.matmul(g, b), lambda g, y, a, b: P.matmul(a, g)),
        (lambda t, y, a, b: P.outer(t, b), lambda t, y, a, b: P.outer(a, t)),
-       SAME, "linalg", "outer", out_size=outer_size, doc="outer product of two vectors"))
+       SAME, "linalg", "outer", out_size=outer_size, vjp_reads=(0, 1), doc="outer product of two vectors"))
 add(Op("trace", trace, (trace_vjp,),
        (lambda t, y, a, **p: P.trace(t, **p),), SAME, "linalg", "trace",
        params=(Param("offset", "int", 0), Param("axis1", "int", 0), Param("axis2", "int", 1)),
-       doc="sum of the diagonal (offset= above it, axis1=, axis2= for a stack of matrices)"))
+       vjp_reads=(), doc="sum of the diagonal (offset= above it, axis1=, axis2= for a stack of matrices)"))
 
 add(Op("inv", inv, (lambda g, y, a: -P.matmul(mT(y), P.matmul(g, mT(y))),),
        (lambda t, y, a: -P.matmul(y, P.matmul(t, y)),), sym_inv, "linalg", "inv", names=("inv", "linalg.inv"),
-       domain=(0.5, 2.0), doc="matrix inverse (batched); NaN for a singular matrix"))
+       domain=(0.5, 2.0), vjp_reads=("y",), doc="matrix inverse (batched); NaN for a singular matrix"))
 add(Op("det", det, (lambda g, y, a: P.expand_dims(P.expand_dims(g, axis=-1), axis=-1) * det_factor(y, a),),
        (lambda t, y, a: y * inner2(t, mT(P.inv(a))),), sym_det, "linalg", "det", names=("det", "linalg.det"),
        doc="determinant (batched); the rule det·A⁻ᵀ is NaN at a singular matrix"))
@@ -96,6 +98,7 @@ add(Op("tensordot", _td, (_td_rule(0, einsum_vjp), _td_rule(1, einsum_vjp)),
        params=(Param("axes", "pairs", 2),),
        out_size=lambda shapes, params: einsum_size(shapes, {"subscripts": tensordot_subscripts(
            shapes[0], shapes[1], params.get("axes", 2))}),
+       vjp_reads=(0, 1),
        doc="tensordot(a, b, axes=2): sum over a's last and b's first `axes` axes (or axes=[[...], [...]])"))
 
 
@@ -118,7 +121,7 @@ def _kron_rule(k, rule):
 add(Op("kron", _kron, (_kron_rule(0, einsum_vjp), _kron_rule(1, einsum_vjp)),
        (_kron_rule(0, einsum_jvp), _kron_rule(1, einsum_jvp)), SAME, "linalg", "kron",
        out_size=lambda shapes, params: int(np.prod(shapes[0])) * int(np.prod(shapes[1])),
-       doc="Kronecker product of two arrays of the same rank"))
+       vjp_reads=(0, 1), doc="Kronecker product of two arrays of the same rank"))
 add(Op("cross", cross, (lambda g, y, a, b: P.cross(b, g), lambda g, y, a, b: P.cross(g, a)),
        (lambda t, y, a, b: P.cross(t, b), lambda t, y, a, b: P.cross(a, t)), SAME, "linalg", "cross",
-       doc="cross product of 3-vectors along the last axis (broadcast)"))
+       vjp_reads=(0, 1), doc="cross product of 3-vectors along the last axis (broadcast)"))

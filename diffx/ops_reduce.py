@@ -22,16 +22,16 @@ ONE_AXIS = (Param("axis", "int", None, torch=("dim",)),)
 
 add(Op("sum", reduce(np.sum), (lambda g, y, x, axis=None, keepdims=False: back(g, np.shape(x), axis),),
        (lambda t, y, x, axis=None, keepdims=False: P.sum(t, axis=axis, keepdims=keepdims),), SAME, "reduction",
-       "sum", params=AXES, doc="sum"))
+       "sum", params=AXES, vjp_reads=(), doc="sum"))
 add(Op("mean", reduce(np.mean),
        (lambda g, y, x, axis=None, keepdims=False: back(g / count(np.shape(x), axis), np.shape(x), axis),),
        (lambda t, y, x, axis=None, keepdims=False: P.mean(t, axis=axis, keepdims=keepdims),), SAME, "reduction",
-       "mean", params=AXES, doc="mean"))
+       "mean", params=AXES, vjp_reads=(), doc="mean"))
 add(Op("prod", reduce(np.prod),
        (lambda g, y, x, axis=None, keepdims=False: back(g, np.shape(x), axis) * P.prod_others(x, axis=axis),),
        (lambda t, y, x, axis=None, keepdims=False: P.sum(t * P.prod_others(x, axis=axis), axis=axis,
                                                          keepdims=keepdims),),
-       SAME, "reduction", "prod", params=AXES, doc="product"))
+       SAME, "reduction", "prod", params=AXES, vjp_reads=(0,), doc="product"))
 
 
 def extremum(name: str, numpy_reduce, sympy_name: str, display: str, what: str) -> None:
@@ -42,7 +42,7 @@ def extremum(name: str, numpy_reduce, sympy_name: str, display: str, what: str) 
                                                              keepdims=keepdims),),
            sym_reduce(lambda sp, v: getattr(sp, sympy_name)(*v)), "reduction", display, analytic=False,
            smooth=False, kinks=reduction_tie(note=f"several elements share the {what} value"), params=AXES,
-           names=(display,), doc=f"{what} element; ties share the gradient"))
+           names=(display,), vjp_reads=("y", 0), doc=f"{what} element; ties share the gradient"))
 
 
 extremum("amax", np.max, "Max", "max", "largest")
@@ -56,6 +56,7 @@ add(Op("norm", norm,
                        subdifferential="the unit ball of the dual norm", convention=0.0, pytorch="0", jax="NaN",
                        note="a norm is a cone at the zero vector: every direction has slope 1"),),
        params=(Param("ord", "ord", None, torch=("p",)), AXIS, KEEPDIMS), names=("norm", "linalg.norm"),
+       vjp_reads=("y", 0),
        doc="vector norm (2 by default; ord=p, inf, -inf) or matrix norm (ord='fro', 1, -1, inf, -inf) over "
            "axis; AD uses 0 at the zero vector"))
 
@@ -70,7 +71,7 @@ add(Op("variance", axis_checked(var),
        (lambda t, y, x, axis=None, ddof=0, keepdims=False:
         P.sum(t * 2.0 * centred(x, axis), axis=axis, keepdims=keepdims) / dof(x, axis, ddof),),
        SAME, "reduction", "var", params=(AXIS, DDOF, KEEPDIMS), names=("var",),
-       doc="variance, ddof=0 as numpy (Tensor.var: correction=1, as PyTorch)"))
+       vjp_reads=(0,), doc="variance, ddof=0 as numpy (Tensor.var: correction=1, as PyTorch)"))
 add(Op("std", axis_checked(std),
        (lambda g, y, x, axis=None, ddof=0, keepdims=False:
         back(g / safe_dof(y, x, axis, ddof), np.shape(x), axis) * centred(x, axis),),
@@ -79,6 +80,7 @@ add(Op("std", axis_checked(std),
        std_sym, "reduction", "std", smooth=False, params=(AXIS, DDOF, KEEPDIMS),
        kinks=(KinkRule(input=0, where=std_zero, left=None, right=None, subdifferential=None, convention=0.0,
                        pytorch="NaN", jax="NaN", note="std is a cone where all elements are equal"),),
+       vjp_reads=("y", 0),
        doc="standard deviation, ddof=0 as numpy (Tensor.std: correction=1, as PyTorch); AD uses 0 where all "
            "elements are equal"))
 
@@ -93,23 +95,24 @@ add(Op("logsumexp", axis_checked(logsumexp),
        (lambda t, y, x, axis=None, keepdims=False: P.sum(t * P.exp(x - back(y, np.shape(x), axis)), axis=axis,
                                                          keepdims=keepdims),),
        sym_reduce(lambda sp, v: sp.log(sum(sp.exp(e) for e in v))), "reduction", "logsumexp", params=AXES,
-       doc="log(sum(exp(x))), computed without overflow"))
+       vjp_reads=("y", 0), doc="log(sum(exp(x))), computed without overflow"))
 add(Op("softmax", axis_checked(softmax),
        (lambda g, y, x, axis=None: y * (g - back(P.sum(g * y, axis=axis), np.shape(x), axis)),),
        (lambda t, y, x, axis=None: y * (t - back(P.sum(t * y, axis=axis), np.shape(x), axis)),),
        sym_softmax, "reduction", "softmax", params=(AXIS,),
-       doc="exp(x) / sum(exp(x)) along axis (all elements by default)"))
+       vjp_reads=("y",), doc="exp(x) / sum(exp(x)) along axis (all elements by default)"))
 add(Op("log_softmax", log_softmax,
        (lambda g, y, x, axis=None: g - P.exp(y) * back(P.sum(g, axis=axis), np.shape(x), axis),),
        (lambda t, y, x, axis=None: t - back(P.sum(t * P.exp(y), axis=axis), np.shape(x), axis),),
        log_softmax_sym, "reduction", "log_softmax", params=(AXIS,),
-       doc="x - logsumexp(x) along axis, computed without overflow"))
+       vjp_reads=("y",), doc="x - logsumexp(x) along axis, computed without overflow"))
 add(Op("cumsum", cumulative(np.cumsum),
        (lambda g, y, x, axis=None: reverse_cumsum(g, x, axis),),
        (lambda t, y, x, axis=None: P.cumsum(t, axis=axis),),
-       SAME, "reduction", "cumsum", params=ONE_AXIS, doc="running sum along axis (of the flattened array if none)"))
+       SAME, "reduction", "cumsum", params=ONE_AXIS,
+       vjp_reads=(), doc="running sum along axis (of the flattened array if none)"))
 add(Op("cumprod", cumulative(np.cumprod),
        (lambda g, y, x, axis=None: reverse_cumsum(g * y, x, axis) / x,),
        (lambda t, y, x, axis=None: y * P.cumsum(flat(t / x, axis), axis=axis),),
        SAME, "reduction", "cumprod", params=ONE_AXIS, domain=(0.5, 2.0),
-       doc="running product along axis; its rules divide by x, so they hold where x has no zeros"))
+       vjp_reads=("y", 0), doc="running product along axis; its rules divide by x, so they hold where x has no zeros"))

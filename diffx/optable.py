@@ -134,6 +134,12 @@ class Op:
     no_sym: str = ""          # why it has no SymPy translation (the other methods still run)
     inputs: tuple[str, ...] = ()      # PyTorch's keyword names of the inputs (clamp(min=0))
     defaults: tuple = ()      # values of trailing inputs a Tensor call may leave out (clamp's ±inf)
+    vjp_reads: tuple | None = None    # what its reverse rules read besides g and the inputs' shapes: "y" (its
+    #                                   value) and input positions; None: all of them. A value no rule reads is
+    #                                   released by a gradient's sweeps (diffx.engine), so a wrong entry shows
+    #                                   as NaN in tests/test_sweep_memory.py
+    cotangent: Callable | None = None  # g -> the same values in the layout its reverse rules want, applied once
+    #                                    before they run (matmul: a broadcast g made dense once, not per input)
     scalar: Callable | None = field(default=None, init=False, repr=False, compare=False)
     #                           derived, never given: the same operation on Python floats (see EXACT_SCALAR)
 
@@ -191,7 +197,8 @@ def add(op: Op) -> None:
 
 
 def unary(name, forward, deriv, sym, *, doc, **kw):
-    """An elementwise op of one input: `deriv(y, x, **params)` gives both rules."""
+    """An elementwise op of one input: `deriv(y, x, **params)` gives both rules (`vjp_reads=("y",)` says that
+    deriv reads y only, (0,) x only)."""
     add(Op(name, forward,
            vjp=(lambda g, y, x, **p: g * deriv(y, x, **p),),
            jvp=(lambda t, y, x, **p: t * deriv(y, x, **p),),

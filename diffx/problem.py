@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .engine import evaluate, quiet
+from . import engine
+from .engine import evaluate, quiet, reverse_reads
 from .estimate import check_sweep
 from .errors import InputError, NotScalarError
 from .graph import Graph
@@ -35,6 +36,9 @@ class Problem:
     python: Any = None                   # diffx.pyfunc.PythonRun when recorded from a Python function
     tangent: dict[str, np.ndarray] | None = None   # a JVP's directions, checked against the variables
     seed: np.ndarray | None = None       # a VJP's seed V; the graph is then that of sum(V * output)
+    lean: bool = False                   # values keeps only what a reverse sweep reads (the rest are NaN
+    #                                      stand-ins of their shape, `diffx.engine.released`): the problem of one
+    #                                      reverse gradient, whose sweep releases the values as it passes them
 
     @property
     def output(self):
@@ -80,11 +84,14 @@ class Problem:
             return first_nonfinite(self.graph, self.values)
 
 
-def build(expr: Any, at: Mapping[str, Any] | Iterable[str] | None = None, opts: Options = Options()) -> Problem:
-    """Parse (or record), bind the point and run the forward pass once; then shape it to the options' kind."""
+def build(expr: Any, at: Mapping[str, Any] | Iterable[str] | None = None, opts: Options = Options(),
+          lean: bool = False) -> Problem:
+    """Parse (or record), bind the point and run the forward pass once; then shape it to the options' kind.
+
+    `lean`: the problem will serve one reverse gradient (or VJP) and nothing else (see `Problem.lean`)."""
     rng = Seeded(opts.random_seed)
     if isinstance(expr, Graph) or isinstance(expr, str):
-        p = _from_graph(expr, at, opts, rng)
+        p = _from_graph(expr, at, opts, rng, lean)
     elif callable(expr):
         p = _from_function(expr, at, opts, rng)
     else:
@@ -92,12 +99,12 @@ def build(expr: Any, at: Mapping[str, Any] | Iterable[str] | None = None, opts: 
     return _shaped(p, rng)
 
 
-def _from_graph(expr: str | Graph, at, opts: Options, rng: Seeded) -> Problem:
+def _from_graph(expr: str | Graph, at, opts: Options, rng: Seeded, lean: bool = False) -> Problem:
     from .parser import parse
     graph = expr if isinstance(expr, Graph) else parse(expr, limits=opts.limits, rng=rng)
     point = _point(at, graph.variables, rng, opts)
     point = bind(graph, point, rng=rng, limits=opts.limits)
-    return evaluated(graph, point, choose_wrt(graph, opts.wrt), opts)
+    return evaluated(graph, point, choose_wrt(graph, opts.wrt), opts, lean=lean)
 
 
 def _from_function(fn, at, opts: Options, rng: Seeded) -> Problem:
@@ -121,15 +128,20 @@ def _point(at, names, rng: Seeded, opts: Options) -> dict[str, np.ndarray]:
     return read_at(at, list(names), rng=rng, limits=opts.limits)
 
 
-def evaluated(graph: Graph, point: dict[str, np.ndarray], wrt: list[str], opts: Options, **more) -> Problem:
-    """The problem with every node's value at the point (in float32 when the options say so)."""
+def evaluated(graph: Graph, point: dict[str, np.ndarray], wrt: list[str], opts: Options, lean: bool = False,
+              **more) -> Problem:
+    """The problem with every node's value at the point (in float32 when the options say so); `lean`: only the
+    values a reverse sweep towards `wrt` reads (`Problem.lean`)."""
     dtype = opts.float_type
+    keep = None
+    if lean and any(getattr(v, "nbytes", 0) >= engine.RELEASE_BYTES for v in point.values()):
+        keep = reverse_reads(graph, graph.depends_on([graph.variables[name] for name in wrt]))
     with quiet():
         if dtype is not None:             # 1e308 in float32 is inf, said by the diagnostics, not by a warning
             point = {k: np.asarray(v).astype(dtype) for k, v in point.items()}
-        values = evaluate(graph, point, dtype=dtype)
+        values = evaluate(graph, point, dtype=dtype, keep=keep)
     more.setdefault("value", values[graph.output])
-    p = Problem(graph, point, list(wrt), values, opts, **more)
+    p = Problem(graph, point, list(wrt), values, opts, lean=lean, **more)
     check_sweep(p)                # every value and its adjoint must fit: what a reverse sweep or a view keeps
     return p
 
@@ -152,7 +164,7 @@ def vjp_problem(p: Problem, v: np.ndarray) -> Problem:
     if v.shape != np.shape(p.output):
         raise InputError(f"the VJP seed has shape {v.shape}, but the output has shape {np.shape(p.output)}")
     g = seeded(p.graph, v)
-    q = evaluated(g, p.point, p.wrt, p.options, value=p.output, python=p.python, seed=v)
+    q = evaluated(g, p.point, p.wrt, p.options, lean=p.lean, value=p.output, python=p.python, seed=v)
     return q
 
 
