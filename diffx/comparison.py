@@ -289,7 +289,7 @@ def _outcome(r: Comparison, p: Problem, key, want, confirmed, bad, shaky, value_
                 outcome["disagree"].append(idx)
             continue
         budget[0] -= 1
-        found, why = _element(r, p, key, idx, differs=bool(bad[idx]))
+        found, why = _element(r, p, key, idx, differs=bool(bad[idx]), on_kink=on_kink)
         decided[idx] = True
         outcome[found].append(idx)
         reasons.setdefault(found, why)
@@ -324,8 +324,13 @@ def _where(p: Problem, key, idx: tuple) -> str:
     return label(key_text(key), idx)
 
 
-def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True) -> tuple[str, str]:
-    """An element's outcome from its one-sided derivatives (one that `differs`, or one at a kink of the path)."""
+def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True, on_kink: bool = False
+             ) -> tuple[str, str]:
+    """An element's outcome from its one-sided derivatives (one that `differs`, or one at a kink of the path).
+
+    A rise that does not shrink while the sides agree is a jump only where the op table says an op of the path
+    sits at its switching point (`on_kink`: sign(0)); elsewhere it may as well be tanh(1e9·x), smooth but
+    steeper than the steps resolve, and the element is inconclusive."""
     at = _where(p, key, idx)
     try:
         with quiet():
@@ -341,8 +346,11 @@ def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True) -
                                  f"(one-sided derivatives {_word(s.left)} and {_word(s.right)}) and "
                                  f"{', '.join(exact_lost)} finds none")
         return "inconclusive", f"the one-sided derivatives at {at} are not finite (near the edge of the domain?)"
-    if s.jump:
+    if s.jump or (s.rising and on_kink):
         return "undefined", _jumps(p, key, idx)
+    if s.rising:
+        return "inconclusive", (f"the differences along {at} do not shrink with the step: a jump, or a slope steeper "
+                                "than the steps resolve (no op of the path is at a switching point here)")
     slack = 3 * s.error + 1e-6 * max(abs(s.left), abs(s.right)) + tolerance(np.asarray(want_of(r, key)), r.atol)
     if not s.kink:
         mid = (s.left + s.right) / 2

@@ -155,6 +155,8 @@ class Sides:
     kink: bool            # they differ beyond what smoothness explains: not differentiable along it
     jump: bool            # the function itself jumps: not even continuous
     error: float = np.inf # how far either may be from the true one-sided derivative
+    rising: bool = False  # the rise across the point does not shrink with the step, the sides agreeing: a jump
+    #                       whose value sits between its sides (sign(0)), or a slope steeper than the steps resolve
 
 
 def _restriction(p: Problem, key, idx: tuple) -> tuple[Callable[[float], float], float, dict]:
@@ -212,9 +214,10 @@ def one_sided(p: Problem, key, idx: tuple) -> Sides:
     error = max(abs(r2 - r1), abs(l2 - l1)) / 9 + noise
     kink = abs(right - left) > 10 * error + 1e-6 * max(abs(left), abs(right))
     rise = abs(p1 - m1)
-    # a jump whether or not f(x) is one of its sides (sign(0) = 0 sits between them, and its one-sided
-    # differences then agree, growing like 1/h)
-    jump = abs(p2 - m2) > 0.3 * rise and rise > 1e-6 * max(1.0, abs(f0))
-    if jump and not abs(g(h3) - g(-h3)) > 0.3 * rise:       # it shrank at last: the jump is near, not here
-        return Sides(np.nan, np.nan, False, False)
-    return Sides(float(left), float(right), bool(kink), bool(jump), float(error))
+    rising = abs(p2 - m2) > 0.3 * rise and rise > 1e-6 * max(1.0, abs(f0))
+    if rising and not abs(g(h3) - g(-h3)) > 0.3 * rise:     # it shrank at last
+        if kink:
+            return Sides(np.nan, np.nan, False, False)      # the jump is near, not here
+        rising = False                                      # a steep slope the smallest step resolves
+    jump = kink and rising
+    return Sides(float(left), float(right), bool(kink), bool(jump), float(error), bool(rising and not kink))

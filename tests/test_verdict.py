@@ -101,6 +101,19 @@ def test_a_jump_whose_value_sits_between_its_sides_is_undefined(expr):
     assert diffx.compare(expr, x=at + 0.25).verdict == "agree"
 
 
+@pytest.mark.parametrize("expr, outcome", [("tanh(1e9*x) + relu(x - 5)", "inconclusive"),
+                                            ("x/sqrt(x*x + 1e-24) + relu(x - 5)", "inconclusive"),
+                                            ("tanh(1e7*x) + relu(x - 5)", "agree")])
+def test_a_smooth_slope_steeper_than_the_steps_is_never_called_a_jump(expr, outcome):
+    """Without an op of the path at its switching point, a rise that does not shrink with the step may be a
+    smooth slope of 1e9: not a jump (undefined), not differentiable-and-wrong (disagree); the smallest step
+    resolving it (1e7) leaves the methods to agree."""
+    r = diffx.compare(expr, x=0.0)
+    assert r.verdict == outcome, r.verdicts
+    if outcome == "inconclusive":
+        assert "steeper than the steps resolve" in r.verdicts["x"]["reason"]
+
+
 def test_a_hessian_at_a_kink_of_the_gradient_names_what_jumps_and_what_kinks():
     """abs(x)*y at (0, 1): ∂f/∂x = y·sign(x) jumps along x (no second derivative), ∂f/∂y = |x| has a kink along x,
     and ∂f/∂x along y is smooth."""
