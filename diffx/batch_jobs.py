@@ -8,6 +8,7 @@ the results in case order whatever order they finish in.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import replace
 from typing import Any, Callable, Iterator
 
@@ -74,9 +75,11 @@ def runner(executor: str = "local", jobs: int | None = None, scheduler: str | No
         raise InputError(f"executor={executor}: choose local or dask", option="executor")
     if scheduler is not None and executor != "dask":
         raise InputError("scheduler= goes with executor=dask", option="scheduler")
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral)):
+        raise InputError(f"jobs={jobs!r}: a whole number of worker processes", option="jobs")
+    if jobs is not None and jobs < 1:
         raise InputError(f"jobs={jobs}: at least 1", option="jobs")
-    return executor, jobs, scheduler
+    return executor, None if jobs is None else int(jobs), scheduler
 
 
 def start(chosen: tuple, pending: int):

@@ -204,6 +204,9 @@ def matmul(a, b):
     return np.matmul(_dense(a), _dense(b))
 
 
+matmul.__wrapped__ = np.matmul          # the ufunc it computes (numpy's matmul on a tensor finds the op by it)
+
+
 def _dense(x):
     """A broadcast view (a gradient seed of ones) or a transposed batch made C-contiguous: numpy's batched
     matmul hands only those to BLAS (its own loop is several times slower); a copy costs far less."""

@@ -128,13 +128,13 @@ FUNCTIONS_ON_TENSORS.update(TORCH_NAMES)
 # Every language function that takes a tensor first is a method too (t.sin(), t.sum(0), t.max(), a.dot(b)),
 # and so is every PyTorch name of an op that does (t.clamp(0, 1), t.permute(1, 0)); methods written in the
 # class (detach, reshape, T, mT) keep their meaning there.
-_WRITTEN = set(Tensor.__dict__)
+WRITTEN = frozenset(Tensor.__dict__)     # the methods the class writes itself (reshape, detach, ...)
 for _name, _fn in FUNCTIONS.items():
-    if "." not in _name and _takes_a_tensor_first(_fn) and _name not in _WRITTEN:
+    if "." not in _name and _takes_a_tensor_first(_fn) and _name not in WRITTEN:
         setattr(Tensor, _name, _method(FUNCTIONS_ON_TENSORS[_name]))
 for _op in OPS.values():
     for _name in _op.torch:
-        if not _op.listed and _name not in _WRITTEN:
+        if not _op.listed and _name not in WRITTEN:
             setattr(Tensor, _name, _method(TORCH_NAMES[_name]))
 
 # torch.linalg.det, ...: the language's `linalg.` names

@@ -91,7 +91,7 @@ def test_the_library_runs_a_file_in_workers_as_the_command_does(tmp_path):
     two = diffx.compare_file(f, methods=["reverse", "numeric"], jobs=2)
     assert timeless(two.to_dict()) == timeless(one.to_dict()) and len(two.cases) == len(CASES)
     assert left_behind(before) == []
-    for kw, message in [(dict(jobs=0), "jobs=0: at least 1"), (dict(jobs=True), "jobs=True: at least 1"),
+    for kw, message in [(dict(jobs=0), "jobs=0: at least 1"), (dict(jobs=True), "jobs=True: a whole number"), (dict(jobs=2.0), "jobs=2.0: a whole number"),
                         (dict(executor="ray"), "executor=ray: choose local or dask"),
                         (dict(scheduler="tcp://127.0.0.1:1"), "scheduler= goes with executor=dask")]:
         with pytest.raises(diffx.InputError, match=message.replace("(", r"\(")):

@@ -64,14 +64,56 @@ def test_numpy_questions_about_a_tensor_are_answered_from_its_data():
     assert np.zeros_like(t).shape == (2, 3) and not isinstance(np.zeros_like(t), diffx.Tensor)
 
 
+SAME_AS_NUMPY = {
+    "np.max(t, 0)": lambda a: np.max(a, 0), "np.amin(t, 1)": lambda a: np.amin(a, 1),
+    "np.repeat(t, 2)": lambda a: np.repeat(a, 2), "np.repeat(t, 2, axis=0)": lambda a: np.repeat(a, 2, axis=0),
+    "np.transpose(t)": lambda a: np.transpose(a), "np.transpose(t, (1, 0))": lambda a: np.transpose(a, (1, 0)),
+    "np.clip(t, a_min=0, a_max=2)": lambda a: np.clip(a, a_min=0, a_max=2), "np.clip(t, 0, 2)": lambda a: np.clip(a, 0, 2),
+    "np.sum(t, 0)": lambda a: np.sum(a, 0), "np.mean(t, 1, keepdims=True)": lambda a: np.mean(a, 1, keepdims=True),
+    "np.where(t > 0, t, 0)": lambda a: np.where(a > 0, a, 0), "np.ones(3) > t[0]": lambda a: np.ones(3) > a[0],
+    "np.linalg.norm(t, 1)": lambda a: np.linalg.norm(a, 1), "np.std(t, correction=1)": lambda a: np.std(a, correction=1),
+    "np.var(t, axis=0, ddof=1)": lambda a: np.var(a, axis=0, ddof=1), "np.matmul(t, t.T)": lambda a: np.matmul(a, a.T),
+    "np.stack([t, t])": lambda a: np.stack([a, a]), "np.concatenate([t, t], axis=1)": lambda a: np.concatenate([a, a], axis=1),
+    "np.einsum('ij,kj->ik', t, t)": lambda a: np.einsum("ij,kj->ik", a, a), "np.reshape(t, (6,))": lambda a: np.reshape(a, (6,)),
+    "np.cumsum(t, axis=1)": lambda a: np.cumsum(a, axis=1), "np.prod(t, axis=1)": lambda a: np.prod(a, axis=1),
+}
+
+
+@pytest.mark.parametrize("name", SAME_AS_NUMPY)
+def test_a_numpy_call_on_a_tensor_computes_what_numpy_computes(name):
+    """numpy's arguments are bound by numpy's signature: np.max(t, 0) is a max along axis 0, never the
+    elementwise max of t and 0; np.repeat is numpy's, not PyTorch's (which tiles)."""
+    a = np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]])
+    got = SAME_AS_NUMPY[name](diffx.tensor(a, requires_grad=True))
+    want = np.asarray(SAME_AS_NUMPY[name](a), dtype=np.float64)
+    assert isinstance(got, diffx.Tensor)
+    np.testing.assert_allclose(got.numpy().astype(np.float64), want, rtol=1e-15)
+    assert got.shape == want.shape
+
+
+def test_a_numpy_max_along_an_axis_is_differentiated_as_one():
+    a = np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]])
+    r = diffx.compare(lambda X: np.sum(np.max(X, 0)), X=a)
+    assert float(r.value) == 12.0 and r.verdict == "agree"
+    np.testing.assert_array_equal(r.methods["reverse"].derivative["X"], [[0, 0, 1], [1, 1, 0]])
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda t: np.fft.fft(t), "numpy's fft on a tensor is not one of diffx's functions"),
     (lambda t: np.add.reduce(t), "numpy's add.reduce on a tensor is not one of diffx's ops"),
-    (lambda t: np.exp(t, out=np.zeros(3)), "numpy's exp with out= on a tensor"),
+    (lambda t: np.exp(t, out=np.zeros(3)), "numpy's exp writing into an array"),
+    (lambda t: np.sum(t, initial=1.0), "numpy's sum with initial= on a tensor"),
+    (lambda t: np.argmax(t), "numpy's argmax on a tensor is not one of diffx's functions"),
 ])
 def test_what_diffx_has_no_op_for_is_refused_by_name(call, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         call(diffx.tensor([1.0, 2.0, 3.0], requires_grad=True))
+
+
+def test_adding_a_tensor_into_a_numpy_array_in_place_says_how_to_write_it():
+    acc = np.zeros(3)
+    with pytest.raises(InputError, match="in-place operator such as \\+= on a numpy array.*write a = a \\+ t"):
+        acc += diffx.tensor([1.0, 2.0, 3.0], requires_grad=True)
 
 
 def test_diffx_check_takes_a_numpy_loss_and_its_numpy_backward(cli, tmp_path):
