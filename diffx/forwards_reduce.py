@@ -39,6 +39,8 @@ def norm_axes(x, ord, axis) -> tuple[tuple[int, ...], bool]:
     axes = axes_of(np.shape(x), axis)
     if len(axes) > 2:
         raise ValueError("norm takes one axis (a vector norm) or two (a matrix norm)")
+    if len(axes) == 2 and isinstance(axis, (tuple, list)):
+        axes = tuple(int(a) % nd for a in axis)      # a matrix norm's rows, then columns: in the order given
     return axes, len(axes) == 2 and ord is not None
 
 

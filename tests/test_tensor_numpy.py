@@ -75,6 +75,8 @@ SAME_AS_NUMPY = {
     "np.var(t, axis=0, ddof=1)": lambda a: np.var(a, axis=0, ddof=1), "np.matmul(t, t.T)": lambda a: np.matmul(a, a.T),
     "np.stack([t, t])": lambda a: np.stack([a, a]), "np.concatenate([t, t], axis=1)": lambda a: np.concatenate([a, a], axis=1),
     "np.einsum('ij,kj->ik', t, t)": lambda a: np.einsum("ij,kj->ik", a, a), "np.reshape(t, (6,))": lambda a: np.reshape(a, (6,)),
+    "np.linalg.norm(t, 1, axis=(1, 0))": lambda a: np.linalg.norm(a, 1, axis=(1, 0)),
+    "np.linalg.norm(t, inf, axis=(1, 0))": lambda a: np.linalg.norm(a, np.inf, axis=(1, 0)),
     "np.cumsum(t, axis=1)": lambda a: np.cumsum(a, axis=1), "np.prod(t, axis=1)": lambda a: np.prod(a, axis=1),
 }
 
