@@ -20,6 +20,7 @@ from .problem import Problem
 from .records import dataclass, field  # dataclasses' own, made without compiling source
 from .results import Comparison, Disagreement, Errors, MethodResult, key_text
 from .numeric_methods import one_sided
+from .second_order import jumps, mirrored, where
 from .text import count, exact, label, number
 
 
@@ -248,6 +249,8 @@ def judge(r: Comparison, p: Problem) -> Verdict:
             if m.name in EXACT:         # an exact method with no number where the derivative is finite is wrong
                 bad |= np.isfinite(want) & ~np.isfinite(own)
         by_key[key] = _outcome(r, p, key, want, confirmed, bad, shaky, value_finite, budget)
+    if p.options.kind == "hessian":
+        mirrored(p, by_key)
     for m in ran:
         notes = {**(measures[m.name].lost if m.name in EXACT else {}), **measures[m.name].notes}
         for key, note in notes.items():
@@ -304,26 +307,6 @@ def _outcome(r: Comparison, p: Problem, key, want, confirmed, bad, shaky, value_
     return _said(found, outcome.get(found, [])[:8], reasons.get(found, ""))
 
 
-def _jumps(p: Problem, key, idx: tuple) -> str:
-    """Why a jump leaves no derivative: for a Hessian element, the first derivative is what jumps."""
-    if p.options.kind == "hessian":
-        a, b = key
-        k = np.ndim(p.point[a])
-        return (f"∂f/∂{label(a, idx[:k])} jumps along {label(b, idx[k:])}: it is not continuous there, so no second "
-                "derivative exists (its differences across the point do not shrink with the step)")
-    return (f"the function jumps along {label(key_text(key), idx)}: it is not continuous there, so no derivative "
-            "exists (its differences across the point do not shrink with the step)")
-
-
-def _where(p: Problem, key, idx: tuple) -> str:
-    """The element's direction as the messages say it: 'x[0]', or for a Hessian element 'x, of ∂f/∂y'."""
-    if p.options.kind == "hessian":
-        a, b = key
-        k = np.ndim(p.point[a])
-        return f"{label(b, idx[k:])}, of ∂f/∂{label(a, idx[:k])}"
-    return label(key_text(key), idx)
-
-
 def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True, on_kink: bool = False
              ) -> tuple[str, str]:
     """An element's outcome from its one-sided derivatives (one that `differs`, or one at a kink of the path).
@@ -331,7 +314,7 @@ def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True, o
     A rise that does not shrink while the sides agree is a jump only where the op table says an op of the path
     sits at its switching point (`on_kink`: sign(0)); elsewhere it may as well be tanh(1e9·x), smooth but
     steeper than the steps resolve, and the element is inconclusive."""
-    at = _where(p, key, idx)
+    at = where(p, key, idx)
     try:
         with quiet():
             s = one_sided(p, key, idx)
@@ -347,7 +330,7 @@ def _element(r: Comparison, p: Problem, key, idx: tuple, differs: bool = True, o
                                  f"{', '.join(exact_lost)} finds none")
         return "inconclusive", f"the one-sided derivatives at {at} are not finite (near the edge of the domain?)"
     if s.jump or (s.rising and on_kink):
-        return "undefined", _jumps(p, key, idx)
+        return "undefined", jumps(p, key, idx)
     if s.rising:
         return "inconclusive", (f"the differences along {at} do not shrink with the step: a jump, or a slope steeper "
                                 "than the steps resolve (no op of the path is at a switching point here)")
