@@ -9,7 +9,7 @@ import numpy as np
 
 from diffx.graphview import GraphReport
 from diffx.results import Comparison, key_text
-from diffx.text import SMALL, TITLES, array, component, clip, number, one_line, printable, seconds
+from diffx.text import SMALL, TITLES, agreed, array, component, clip, number, one_line, printable, seconds
 from diffx.text import index as _idx
 from diffx.text import shape as _shape
 
@@ -263,13 +263,11 @@ def _formula_list(f, limit: int = 8, whole: bool = False) -> str:
 def verdict(r: Comparison):
     """The verdict line: what the comparison established, in the words of its outcome."""
     from rich.text import Text
-    ran = [m.name for m in r.methods.values() if m.ran]
     tol = f"rtol {r.rtol:g}, atol " + (f"{r.atol:g}" if r.atol is not None else "1e-8×max|reference|")
     reasons = [f"{key_text(k)}: {v['reason']}" for k, v in r.verdicts.items() if v["verdict"] == r.verdict
                and v["reason"]]
     if r.verdict == "agree":
-        return Text(f"✓ agree: all {len(ran)} methods agree with {r.reference} ({tol}, finite differences within "
-                    f"their own error estimates; max |Δ| from reverse AD {r.max_abs_diff:.3g})", style="green")
+        return Text(agreed(r, tol, f"{r.max_abs_diff:.3g}"), style="green")
     if r.verdict == "kink":
         strict = " — --strict counts it as a failure" if r.strict else ""
         return Text(f"{'✗' if r.strict else '✓'} kink: the point is on a kink; the methods' answers differ only as "

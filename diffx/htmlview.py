@@ -15,7 +15,7 @@ from html import escape
 import numpy as np
 
 from . import text as txt
-from .text import TITLES, component
+from .text import TITLES, agreed, component
 from .svg import report_svg
 
 MATRIX = 12            # a Jacobian or Hessian with up to this many rows and columns is shown whole
@@ -256,8 +256,7 @@ def verdict_text(r) -> str:
         if r.warnings:
             return (f"✓ no unexplained disagreement: the {len(ran)} methods agree with {r.reference} except for "
                     f"{len(r.warnings)} difference(s) explained above ({_tolerance(r)})")
-        return (f"✓ agree: all {len(ran)} methods agree with {r.reference} ({_tolerance(r)}, finite differences "
-                f"within their own error estimates; max |Δ| from reverse AD {_diff(r)})")
+        return agreed(r, _tolerance(r), _diff(r))
     if word == "disagree":
         return "✗ disagree: the methods disagree: " + "; ".join(list(r.messages) + reasons)
     head = {"kink": "⚠ kink: the point is on a kink; the methods' answers differ only as the subdifferential allows",

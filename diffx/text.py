@@ -128,3 +128,22 @@ def component(r, key, idx: tuple) -> str:
     a, b = key
     k = np.ndim(r.at[a])
     return f"{a}{index(idx[:k])}, {b}{index(idx[k:])}"
+
+
+def agreeing(r) -> tuple[list[str], list[str]]:
+    """The methods of an `agree` comparison that confirmed it, and those that could not (a finite difference whose
+    own error estimate is infinite somewhere confirms nothing there): what the verdict line counts."""
+    ran = [m for m in r.methods.values() if m.ran]
+    idle = [m.name for m in ran if m.estimates is not None
+            and not all(np.all(np.isfinite(np.asarray(e, dtype=np.float64))) for e in m.estimates.values())]
+    return [m.name for m in ran if m.name not in idle], idle
+
+
+def agreed(r, tolerance: str, diff: str) -> str:
+    """The `agree` verdict's sentence, for the terminal and the notebook alike."""
+    confirmed, idle = agreeing(r)
+    if not idle:
+        return (f"✓ agree: all {len(confirmed)} methods agree with {r.reference} ({tolerance}, finite differences "
+                f"within their own error estimates; max |Δ| from reverse AD {diff})")
+    return (f"✓ agree: {len(confirmed)} methods agree with {r.reference} ({tolerance}); {', '.join(idle)} could "
+            f"not confirm it (its own error estimate is infinite: the steps did not resolve the derivative)")

@@ -229,3 +229,14 @@ def test_a_power_of_a_zero_base_has_a_finite_symbolic_derivative():
     r = diffx.compare("0^y", y=1.5)
     assert r.verdict == "agree" and float(r.methods["symbolic"].derivative["y"]) == 0.0
     assert diffx.compare("x^y", x=0.0, y=2.0).verdict == "agree"     # SymPy's 0·log 0 is not a disagreement
+
+
+def test_the_agree_line_counts_only_the_methods_that_confirmed_it(cli):
+    """tanh(1e6·x) at 0: the exact methods agree (the verdict is theirs), but the finite differences cannot resolve
+    a slope of 1e6 (their own estimate is infinite): the line does not count them among those that agree."""
+    r = diffx.compare("tanh(1e6*x) + relu(x - 5)", x=0.0)
+    assert r.verdict == "agree"
+    out = cli("grad", "tanh(1e6*x) + relu(x - 5)", "--at", "0").stdout
+    assert "3 methods agree with symbolic" in out and "numeric could not confirm it" in out
+    assert "all 4 methods agree" in cli("grad", "2*x.x", "--at", "0,1,2,3").stdout
+    assert "numeric could not confirm it" in r._repr_html_()
