@@ -250,7 +250,7 @@ def judge(r: Comparison, p: Problem) -> Verdict:
                 bad |= np.isfinite(want) & ~np.isfinite(own)
         by_key[key] = _outcome(r, p, key, want, confirmed, bad, shaky, value_finite, budget)
     if p.options.kind == "hessian":
-        mirrored(p, by_key)
+        mirrored(p, by_key, OUTCOMES)
     for m in ran:
         notes = {**(measures[m.name].lost if m.name in EXACT else {}), **measures[m.name].notes}
         for key, note in notes.items():

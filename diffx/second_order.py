@@ -15,13 +15,19 @@ from .text import label
 BAD_MIRRORS = ("kink", "undefined")       # a mirror's outcome that an element cannot be better than
 
 
+def _parts(p: Problem, key, idx: tuple) -> tuple[str, str]:
+    """A Hessian element's first derivative's variable element and the one it is differentiated along."""
+    a, b = key
+    k = np.ndim(p.point[a])
+    return label(a, idx[:k]), label(b, idx[k:])
+
+
 def jumps(p: Problem, key, idx: tuple) -> str:
     """Why a jump leaves no derivative: for a Hessian element, the first derivative is what jumps."""
     if p.options.kind == "hessian":
-        a, b = key
-        k = np.ndim(p.point[a])
-        return (f"∂f/∂{label(a, idx[:k])} jumps along {label(b, idx[k:])}: it is not continuous there, so no second "
-                "derivative exists (its differences across the point do not shrink with the step)")
+        of, along = _parts(p, key, idx)
+        return (f"∂f/∂{of} jumps along {along}: it is not continuous there, so no second derivative exists (its "
+                "differences across the point do not shrink with the step)")
     return (f"the function jumps along {label(key_text(key), idx)}: it is not continuous there, so no derivative "
             "exists (its differences across the point do not shrink with the step)")
 
@@ -29,16 +35,15 @@ def jumps(p: Problem, key, idx: tuple) -> str:
 def where(p: Problem, key, idx: tuple) -> str:
     """The element's direction as the messages say it: 'x[0]', or for a Hessian element 'x, of ∂f/∂y'."""
     if p.options.kind == "hessian":
-        a, b = key
-        k = np.ndim(p.point[a])
-        return f"{label(b, idx[k:])}, of ∂f/∂{label(a, idx[:k])}"
+        of, along = _parts(p, key, idx)
+        return f"{along}, of ∂f/∂{of}"
     return label(key_text(key), idx)
 
 
-def mirrored(p: Problem, by_key: dict) -> None:
-    """An element no better than its mirror's kink or undefined: where ∂f/∂y = |x| has a kink along x, the
-    mixed derivative ∂²f/∂x∂y does not exist either, though ∂f/∂x's convention (y·sign(0) = 0) is smooth in y."""
-    order = ("agree", "kink", "inconclusive", "undefined", "disagree")
+def mirrored(p: Problem, by_key: dict, order: tuple) -> None:
+    """An element no better than its mirror's kink or undefined (`order`: the outcomes, best first): where
+    ∂f/∂y = |x| has a kink along x, the mixed derivative ∂²f/∂x∂y does not exist either, though ∂f/∂x's
+    convention (y·sign(0) = 0) is smooth in y."""
     before = dict(by_key)
     for (a, b), v in before.items():
         m = before.get((b, a))
