@@ -24,7 +24,7 @@ from .tensor_ops import WRITTEN, by_name
 
 # numpy's own spellings of the language's functions (np.amax is max), and the keywords of numpy's that no op takes
 _SPELLINGS = {"amax": "max", "amin": "min"}
-_NUMPY_ONLY = frozenset({"out", "dtype", "initial", "where", "mean", "correction", "casting", "order", "subok"})
+_NUMPY_ONLY = frozenset({"out", "dtype", "initial", "where", "mean", "casting", "order", "subok"})
 
 
 def ufunc(fn, method: str, inputs: tuple, kwargs: dict):
